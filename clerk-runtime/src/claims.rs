@@ -1,0 +1,79 @@
+//! The JSON shape of Clerk session token claims (v1 and v2), before any
+//! interpretation. [`crate::auth`] turns a verified [`RawClaims`] into an
+//! [`Auth`](crate::auth::Auth).
+
+use serde::Deserialize;
+
+/// Claims of a Clerk session token as they appear in the payload.
+///
+/// Unknown claims are ignored here; custom claims are read from the payload
+/// on demand (see `Auth::claims`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RawClaims {
+    /// Subject: the user id (`user_...`). Checked to be a string by the verifier.
+    pub sub: Option<serde_json::Value>,
+    /// Session id (`sess_...`); absent on JWT-template tokens.
+    pub sid: Option<String>,
+    /// Issuer: the Frontend API URL.
+    pub iss: Option<String>,
+    /// Authorized party: origin of the page that asked for the token.
+    pub azp: Option<String>,
+    /// Audience (template tokens only): a string or an array of strings.
+    pub aud: Option<serde_json::Value>,
+    /// Expiry, unix seconds; must be numeric.
+    pub exp: Option<serde_json::Value>,
+    /// Not before, unix seconds.
+    pub nbf: Option<serde_json::Value>,
+    /// Issued at, unix seconds.
+    pub iat: Option<serde_json::Value>,
+    /// Token id.
+    pub jti: Option<String>,
+    /// Token version: absent for v1, `2` for v2.
+    pub v: Option<u8>,
+    /// Session status: `active` or `pending`.
+    pub sts: Option<String>,
+    /// Factor verification age in minutes: `[first, second]`, -1 = not enrolled.
+    pub fva: Option<[i64; 2]>,
+    /// Actor (impersonation).
+    pub act: Option<RawActor>,
+    /// v1: active organization id.
+    pub org_id: Option<String>,
+    /// v1: active organization slug.
+    pub org_slug: Option<String>,
+    /// v1: active organization role (`org:admin`, or legacy `admin`).
+    pub org_role: Option<String>,
+    /// v1: organization permissions.
+    pub org_permissions: Option<Vec<String>>,
+    /// v2: active organization.
+    pub o: Option<RawOrg>,
+    /// v2: features, `"scope:name,..."`.
+    pub fea: Option<String>,
+    /// v2: plans, `"scope:name,..."`.
+    pub pla: Option<String>,
+}
+
+/// The `act` claim of an impersonated session.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RawActor {
+    /// Actor's issuer.
+    pub iss: Option<String>,
+    /// Actor's session id.
+    pub sid: Option<String>,
+    /// Actor's user id.
+    pub sub: Option<String>,
+}
+
+/// The v2 `o` claim.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RawOrg {
+    /// Organization id.
+    pub id: Option<String>,
+    /// Organization slug.
+    pub slg: Option<String>,
+    /// Role without the `org:` prefix.
+    pub rol: Option<String>,
+    /// Comma-separated action names.
+    pub per: Option<String>,
+    /// Comma-separated decimal bitmasks, one per organization feature.
+    pub fpm: Option<String>,
+}

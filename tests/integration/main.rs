@@ -1,0 +1,1 @@
+//! Integration tests of clerk-runtime, one module per area.
