@@ -10,5 +10,6 @@ pub mod auth;
 pub mod claims;
 pub mod policy;
 
-pub use auth::Auth;
+pub use auth::{Auth, Check};
+pub use claims::{ClaimError, ClaimSet, FromClaims};
 pub use policy::{Policy, Rule};
