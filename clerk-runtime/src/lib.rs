@@ -7,9 +7,12 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod catalog;
 pub mod claims;
 pub mod policy;
 
 pub use auth::{Auth, Check};
+pub use catalog::Catalog;
+pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
 pub use claims::{ClaimError, ClaimSet, FromClaims};
 pub use policy::{Policy, Rule};

@@ -1,5 +1,5 @@
 //! `#[derive(Claims)]`: `FromClaims` reading each field from the token's
-//! custom claims (`ClaimSet::get(path)`) through serde_json.
+//! custom claims (`ClaimSet::required`/`optional` at the field's path).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -83,26 +83,12 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
 
 fn read_field(field: &Field<'_>) -> TokenStream {
     let Field { ident, path, optional } = field;
-    let missing = if *optional {
-        quote!(::core::option::Option::None)
+    // `ClaimSet::required`/`optional` deserialize with serde and name the
+    // claim in `ClaimError::Missing`/`Invalid`; the field type picks `T`.
+    if *optional {
+        quote!(#ident: ::clerk_runtime::ClaimSet::optional(claims, #path)?)
     } else {
-        quote! {
-            return ::core::result::Result::Err(::clerk_runtime::ClaimError::Missing {
-                claim: ::std::string::String::from(#path),
-            })
-        }
-    };
-    quote! {
-        #ident: match claims.get(#path) {
-            ::core::option::Option::Some(value) => {
-                ::clerk_runtime::__private::serde_json::from_value(::core::clone::Clone::clone(value))
-                    .map_err(|error| ::clerk_runtime::ClaimError::Invalid {
-                        claim: ::std::string::String::from(#path),
-                        message: ::std::string::ToString::to_string(&error),
-                    })?
-            }
-            ::core::option::Option::None => #missing,
-        }
+        quote!(#ident: ::clerk_runtime::ClaimSet::required(claims, #path)?)
     }
 }
 
