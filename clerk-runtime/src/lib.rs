@@ -8,8 +8,31 @@
 
 pub mod auth;
 pub mod claims;
+mod guard;
+pub mod layer;
 pub mod policy;
+pub mod response;
+pub mod routes;
+pub mod source;
 
 pub use auth::{Auth, Check};
 pub use claims::{ClaimError, ClaimSet, FromClaims};
+pub use guard::UserId;
+pub use layer::AuthState;
 pub use policy::{Policy, Rule};
+pub use response::{AuthRejection, ResponseMode};
+pub use routes::{Route, Routes};
+
+/// What most applications import.
+pub mod prelude {
+    pub use crate::auth::Auth;
+    pub use crate::guard::UserId;
+    pub use crate::routes::Routes;
+}
+
+/// Used by code the macros generate; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::guard::*;
+    pub use axum;
+}
