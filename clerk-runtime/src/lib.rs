@@ -8,7 +8,17 @@
 
 pub mod auth;
 pub mod claims;
+pub mod config;
+pub mod dev;
+pub mod error;
+pub mod jwks;
 pub mod policy;
+pub mod token;
+pub mod verify;
 
 pub use auth::Auth;
+pub use config::ClerkConfig;
+pub use dev::{DevIssuer, DevSession};
+pub use error::{ConfigError, Error, VerifyError};
 pub use policy::{Policy, Rule};
+pub use verify::Verifier;
