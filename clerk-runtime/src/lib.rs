@@ -16,7 +16,8 @@ pub mod policy;
 pub mod token;
 pub mod verify;
 
-pub use auth::Auth;
+pub use auth::{Auth, Check};
+pub use claims::{ClaimError, ClaimSet, FromClaims};
 pub use config::ClerkConfig;
 pub use dev::{DevIssuer, DevSession};
 pub use error::{ConfigError, Error, VerifyError};

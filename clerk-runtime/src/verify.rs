@@ -526,9 +526,17 @@ mod tests {
 
     fn entry(exp: i64, sid: &str, generation: u64) -> CacheEntry {
         CacheEntry {
-            auth: Arc::new(Auth {
-                user_id: "user_1".into(),
-            }),
+            auth: Arc::new(
+                Auth::from_claims(
+                    RawClaims {
+                        sub: Some(Value::from("user_1")),
+                        exp: Some(Value::from(exp)),
+                        ..RawClaims::default()
+                    },
+                    "{}".into(),
+                )
+                .unwrap(),
+            ),
             valid_from: 0,
             exp,
             sid: Some(sid.into()),
