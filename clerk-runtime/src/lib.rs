@@ -8,20 +8,30 @@
 
 pub mod auth;
 pub mod claims;
+pub mod config;
+pub mod dev;
+pub mod error;
 mod guard;
+pub mod jwks;
 pub mod layer;
 pub mod policy;
 pub mod response;
 pub mod routes;
 pub mod source;
+pub mod token;
+pub mod verify;
 
 pub use auth::{Auth, Check};
 pub use claims::{ClaimError, ClaimSet, FromClaims};
+pub use config::ClerkConfig;
+pub use dev::{DevIssuer, DevSession};
+pub use error::{ConfigError, Error, VerifyError};
 pub use guard::UserId;
 pub use layer::AuthState;
 pub use policy::{Policy, Rule};
 pub use response::{AuthRejection, ResponseMode};
 pub use routes::{Route, Routes};
+pub use verify::Verifier;
 
 /// What most applications import.
 pub mod prelude {
