@@ -9,10 +9,43 @@
 pub mod auth;
 pub mod catalog;
 pub mod claims;
+pub mod config;
+pub mod dev;
+pub mod error;
+mod guard;
+pub mod jwks;
+pub mod layer;
 pub mod policy;
+pub mod response;
+pub mod routes;
+pub mod source;
+pub mod token;
+pub mod verify;
 
 pub use auth::{Auth, Check};
 pub use catalog::Catalog;
 pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
 pub use claims::{ClaimError, ClaimSet, FromClaims};
+pub use config::ClerkConfig;
+pub use dev::{DevIssuer, DevSession};
+pub use error::{ConfigError, Error, VerifyError};
+pub use guard::UserId;
+pub use layer::AuthState;
 pub use policy::{Policy, Rule};
+pub use response::{AuthRejection, ResponseMode};
+pub use routes::{Route, Routes};
+pub use verify::Verifier;
+
+/// What most applications import.
+pub mod prelude {
+    pub use crate::auth::Auth;
+    pub use crate::guard::UserId;
+    pub use crate::routes::Routes;
+}
+
+/// Used by code the macros generate; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::guard::*;
+    pub use axum;
+}
