@@ -220,22 +220,29 @@ async fn failed_revoke_does_not_call_the_hook() {
     assert_eq!(*calls.lock().unwrap(), 0);
 }
 
-#[tokio::test]
-async fn revoke_all_sessions_pages_through_active_sessions_and_revokes_each() {
-    let fake = FakeClerk::start(|r, _| {
-        if r.method == "GET" && r.path() == "/v1/sessions" {
-            let offset: usize = r.query["offset"].parse().unwrap();
-            let limit: usize = r.query["limit"].parse().unwrap();
-            let all: Vec<_> = (1..=5)
+/// Serves 5 active sessions and 1 pending one, paged by `offset`/`limit`.
+fn sessions_of_user_1(r: &Recorded) -> Reply {
+    if r.method == "GET" && r.path() == "/v1/sessions" {
+        let offset: usize = r.query["offset"].parse().unwrap();
+        let limit: usize = r.query["limit"].parse().unwrap();
+        let all: Vec<_> = match r.query["status"].as_str() {
+            "active" => (1..=5)
                 .map(|i| session_json(&format!("sess_{i}"), "user_1", "active"))
-                .collect();
-            let page: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
-            Reply::json(200, json!({"data": page, "total_count": 5}))
-        } else {
-            ok_session(r)
-        }
-    })
-    .await;
+                .collect(),
+            "pending" => vec![session_json("sess_p", "user_1", "pending")],
+            _ => vec![],
+        };
+        let total = all.len();
+        let page: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
+        Reply::json(200, json!({"data": page, "total_count": total}))
+    } else {
+        ok_session(r)
+    }
+}
+
+#[tokio::test]
+async fn revoke_all_sessions_pages_through_signed_in_sessions_and_revokes_each() {
+    let fake = FakeClerk::start(|r, _| sessions_of_user_1(r)).await;
     let seen = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = seen.clone();
     let clerk = builder(&fake)
@@ -246,31 +253,50 @@ async fn revoke_all_sessions_pages_through_active_sessions_and_revokes_each() {
     let revoked = clerk.revoke_all_sessions_paged("user_1", 2).await.unwrap();
 
     let ids: Vec<_> = revoked.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, ["sess_1", "sess_2", "sess_3", "sess_4", "sess_5"]);
-    let offsets: Vec<_> = fake
+    assert_eq!(
+        ids,
+        ["sess_1", "sess_2", "sess_3", "sess_4", "sess_5", "sess_p"]
+    );
+    let listings: Vec<_> = fake
         .requests()
         .iter()
         .filter(|r| r.method == "GET")
         .map(|r| {
-            (
-                r.query["offset"].clone(),
-                r.query["status"].clone(),
-                r.query["user_id"].clone(),
-            )
+            assert_eq!(r.query["user_id"], "user_1");
+            assert_eq!(r.query["limit"], "2");
+            format!("{}@{}", r.query["status"], r.query["offset"])
         })
         .collect();
-    let expected: Vec<_> = ["0", "2", "4"]
-        .iter()
-        .map(|o| (o.to_string(), "active".to_string(), "user_1".to_string()))
-        .collect();
-    assert_eq!(offsets, expected);
-    for i in 1..=5 {
-        assert_eq!(
-            fake.count("POST", &format!("/v1/sessions/sess_{i}/revoke")),
-            1
-        );
+    assert_eq!(listings, ["active@0", "active@2", "active@4", "pending@0"]);
+    for id in ids {
+        assert_eq!(fake.count("POST", &format!("/v1/sessions/{id}/revoke")), 1);
     }
-    assert_eq!(seen.lock().unwrap().len(), 5);
+    assert_eq!(seen.lock().unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn revoke_all_sessions_stops_paging_when_the_server_ignores_offset() {
+    let fake = FakeClerk::start(|r, _| {
+        if r.method == "GET" {
+            // Always the same full page, whatever the offset.
+            Reply::json(
+                200,
+                json!([
+                    session_json("sess_1", "user_1", "active"),
+                    session_json("sess_2", "user_1", "active")
+                ]),
+            )
+        } else {
+            ok_session(r)
+        }
+    })
+    .await;
+    let revoked = client(&fake)
+        .revoke_all_sessions_paged("user_1", 2)
+        .await
+        .unwrap();
+    assert_eq!(revoked.len(), 2);
+    assert!(fake.requests().len() < 10);
 }
 
 #[tokio::test]
@@ -279,7 +305,7 @@ async fn revoke_all_sessions_with_no_active_session_revokes_nothing() {
         FakeClerk::start(|_, _| Reply::json(200, json!({"data": [], "total_count": 0}))).await;
     let revoked = client(&fake).revoke_all_sessions("user_1").await.unwrap();
     assert!(revoked.is_empty());
-    assert_eq!(fake.requests().len(), 1);
+    assert_eq!(fake.requests().len(), 2, "one listing per signed-in status");
     assert_eq!(fake.requests()[0].query["limit"], "500");
 }
 

@@ -40,8 +40,10 @@ pub type SessionRevokedHook = Arc<dyn Fn(&str) + Send + Sync>;
 /// (reads and revocation). Timeouts are not retried: the timeout is the
 /// caller's budget for the call.
 ///
-/// Waits double from `base_delay` on each attempt, capped at `max_delay`. A
-/// `Retry-After` in seconds replaces the computed wait; if it asks for longer
+/// Waits double from `base_delay` on each attempt, capped at `max_delay` (no
+/// jitter: a handful of attempts per call does not synchronise clients). A
+/// `Retry-After` in seconds replaces the computed wait (the rarely used
+/// HTTP-date form is ignored); if it asks for longer
 /// than `max_delay`, the call gives up at once with
 /// [`BackendError::RateLimited`] carrying `retry_after`, rather than hammering
 /// an API that asked us to back off.

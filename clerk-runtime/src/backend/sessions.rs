@@ -260,12 +260,15 @@ impl BackendClient {
         Ok(session)
     }
 
-    /// "Sign out all devices": revokes every active session of `user_id` and
-    /// returns the revoked sessions.
+    /// "Sign out all devices": revokes every signed-in (`active` or
+    /// `pending`) session of `user_id` and returns the revoked sessions.
     ///
-    /// All pages of active sessions are listed first, then each is revoked:
-    /// revoking while paging would shift the offsets of an `active` filter and
-    /// skip sessions. A session created after the listing is not covered. On a
+    /// Pending sessions count: they are signed in with tasks left, and a
+    /// verifier that allows pending sessions still accepts their tokens.
+    ///
+    /// All pages are listed first, then each session is revoked: revoking
+    /// while paging would shift the offsets of a status filter and skip
+    /// sessions. A session created after the listing is not covered. On a
     /// failure the sessions revoked so far stay revoked (and their hooks have
     /// run); calling again is safe and picks up the rest.
     pub async fn revoke_all_sessions(&self, user_id: &str) -> Result<Vec<Session>, BackendError> {
@@ -283,23 +286,29 @@ impl BackendClient {
         segment("user id", user_id)?;
         let mut ids = Vec::new();
         let mut seen = HashSet::new();
-        let mut offset = 0u32;
-        loop {
-            let query = ListSessions::for_user(user_id)
-                .status(SessionStatus::Active)
-                .limit(page_size)
-                .offset(offset);
-            let (page, total) = self.list_page(&query).await?;
-            let len = u32::try_from(page.len()).unwrap_or(u32::MAX);
-            for session in page {
-                if seen.insert(session.id.clone()) {
-                    ids.push(session.id);
+        for status in [SessionStatus::Active, SessionStatus::Pending] {
+            let mut offset = 0u32;
+            loop {
+                let query = ListSessions::for_user(user_id)
+                    .status(status.clone())
+                    .limit(page_size)
+                    .offset(offset);
+                let (page, total) = self.list_page(&query).await?;
+                let len = u32::try_from(page.len()).unwrap_or(u32::MAX);
+                let mut new = 0;
+                for session in page {
+                    if seen.insert(session.id.clone()) {
+                        ids.push(session.id);
+                        new += 1;
+                    }
                 }
-            }
-            offset = offset.saturating_add(len);
-            let exhausted = len < page_size || total.is_some_and(|t| u64::from(offset) >= t);
-            if exhausted || len == 0 {
-                break;
+                offset = offset.saturating_add(len);
+                let exhausted = len < page_size || total.is_some_and(|t| u64::from(offset) >= t);
+                // A page with nothing new means the server ignores `offset`;
+                // stop rather than loop forever.
+                if exhausted || new == 0 {
+                    break;
+                }
             }
         }
         let mut revoked = Vec::with_capacity(ids.len());
