@@ -568,6 +568,18 @@ async fn secret_key_appears_in_neither_debug_nor_errors() {
 }
 
 #[tokio::test]
+async fn redirects_are_not_followed_so_the_key_stays_with_clerk() {
+    let elsewhere = FakeClerk::start(|_, _| Reply::json(200, user_json())).await;
+    let target = format!("{}/v1/users/user_1", elsewhere.url);
+    let fake = FakeClerk::start(move |_, _| Reply::raw(307, "").header("location", &target)).await;
+
+    let err = client(&fake).get_user("user_1").await.unwrap_err();
+
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(307));
+    assert!(elsewhere.requests().is_empty());
+}
+
+#[tokio::test]
 async fn a_caller_supplied_http_client_is_used() {
     let fake = FakeClerk::start(|_, _| Reply::json(200, user_json())).await;
     let own = reqwest::Client::builder()

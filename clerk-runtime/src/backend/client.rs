@@ -26,9 +26,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// a request path, so a stuck call must fail rather than hold the handler.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Called with the session id after each successful revocation, e.g. to drop
-/// the session from a verified-token cache (`Verifier::invalidate_session`).
-pub type SessionRevokedHook = Arc<dyn Fn(&str) + Send + Sync>;
+/// Called with the session id after each successful revocation.
+type SessionRevokedHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// How failed calls are retried.
 ///
@@ -389,7 +388,8 @@ impl BackendClientBuilder {
     }
 
     /// Uses your own `reqwest::Client` (custom CA, proxy...). Its own connect
-    /// timeout applies; [`timeout`](Self::timeout) still bounds each attempt.
+    /// timeout and redirect policy apply (the built-in client follows no
+    /// redirects); [`timeout`](Self::timeout) still bounds each attempt.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -414,7 +414,10 @@ impl BackendClientBuilder {
         self
     }
 
-    /// Called with the session id after every successful revocation.
+    /// Called with the session id after every successful revocation, e.g. to
+    /// drop the session from the verifier's verified-token cache:
+    /// `builder.on_session_revoked(move |sid| verifier.invalidate_session(sid))`.
+    /// Runs inline on the revoking task, so keep it quick.
     pub fn on_session_revoked(mut self, hook: impl Fn(&str) + Send + Sync + 'static) -> Self {
         self.on_session_revoked = Some(Arc::new(hook));
         self
@@ -442,7 +445,10 @@ impl BackendClientBuilder {
         let base_url = normalize_base_url(&self.base_url)?;
         let http = match self.http {
             Some(http) => http,
+            // Clerk's API never redirects; following one would only risk
+            // sending the secret key to whoever the Location names.
             None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(self.connect_timeout)
                 .user_agent(concat!("clerk-runtime/", env!("CARGO_PKG_VERSION")))
                 .build()
