@@ -93,6 +93,27 @@ pub(crate) fn signed_in_session(parts: &Parts) -> Result<Arc<Auth>, AuthRejectio
     }
 }
 
+/// The session a handler may use: signed in, and not `pending` unless the
+/// route's guard accepted pending sessions.
+pub(crate) fn handler_session(parts: &Parts) -> Result<Arc<Auth>, AuthRejection> {
+    let auth = signed_in_session(parts)?;
+    if auth.is_pending() && parts.extensions.get::<PendingAllowed>().is_none() {
+        return Err(AuthRejection::new(
+            RejectionKind::Unauthenticated {
+                reason: SESSION_PENDING,
+                token_present: true,
+            },
+            parts,
+        ));
+    }
+    Ok(auth)
+}
+
+/// Whether a handler may see `auth` (pending sessions only where accepted).
+pub(crate) fn usable_by_handler(auth: &Auth, parts: &Parts) -> bool {
+    !auth.is_pending() || parts.extensions.get::<PendingAllowed>().is_some()
+}
+
 fn check_protection(protection: &Protection, auth: &Auth) -> Result<(), RejectionKind> {
     if auth.is_pending() && !protection.allow_pending {
         return Err(RejectionKind::Unauthenticated {
@@ -280,7 +301,7 @@ where
 
 /// `T` read from the signed-in session's claims.
 pub(crate) fn claims_from_session<T: FromClaims>(parts: &Parts) -> Result<T, AuthRejection> {
-    let auth = signed_in_session(parts)?;
+    let auth = handler_session(parts)?;
     T::from_claims(auth.claims()).map_err(|error| claim_rejection(&error, parts))
 }
 
