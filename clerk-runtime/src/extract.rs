@@ -86,9 +86,10 @@ impl MaybeAuth {
 
     /// Why there is no usable session; `None` when [`MaybeAuth::auth`] is `Some`.
     pub fn reason(&self) -> Option<&'static str> {
-        match self.auth() {
-            Some(_) => None,
-            None => Some(self.state.reason().unwrap_or(crate::guard::SESSION_PENDING)),
+        match (&self.state, self.auth()) {
+            (_, Some(_)) => None,
+            (AuthState::SignedIn(auth), None) => Some(crate::guard::inactive_reason(auth)),
+            (state, None) => state.reason(),
         }
     }
 }

@@ -90,8 +90,8 @@ impl AuthState {
     /// The 401 this state becomes where a signed-in, non-pending session is needed.
     pub(crate) fn rejection_kind(&self) -> RejectionKind {
         match self {
-            AuthState::SignedIn(_) => RejectionKind::Unauthenticated {
-                reason: crate::guard::SESSION_PENDING,
+            AuthState::SignedIn(auth) => RejectionKind::Unauthenticated {
+                reason: crate::guard::inactive_reason(auth),
                 token_present: true,
             },
             AuthState::SignedOut(reason) => RejectionKind::Unauthenticated {
