@@ -13,6 +13,7 @@ pub mod claims;
 pub mod config;
 pub mod dev;
 pub mod error;
+pub mod extract;
 mod guard;
 pub mod jwks;
 pub mod layer;
@@ -30,8 +31,9 @@ pub use claims::{ClaimError, ClaimSet, FromClaims};
 pub use config::ClerkConfig;
 pub use dev::{DevIssuer, DevSession};
 pub use error::{ConfigError, Error, VerifyError};
+pub use extract::{Claims, MaybeAuth};
 pub use guard::UserId;
-pub use layer::AuthState;
+pub use layer::{AuthState, ClerkLayer};
 pub use policy::{Policy, Rule};
 pub use response::{AuthRejection, ResponseMode};
 pub use routes::{Route, Routes};
@@ -40,7 +42,9 @@ pub use verify::Verifier;
 /// What most applications import.
 pub mod prelude {
     pub use crate::auth::Auth;
+    pub use crate::extract::{Claims, MaybeAuth};
     pub use crate::guard::UserId;
+    pub use crate::layer::ClerkLayer;
     pub use crate::routes::Routes;
 }
 
