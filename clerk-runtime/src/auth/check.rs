@@ -96,6 +96,10 @@ impl Auth {
     /// tokens without `fea`/`pla` (v1). Combine checks with
     /// [`Rule::All`](crate::policy::Rule::All).
     ///
+    /// The session status is not consulted: whether a `pending` session
+    /// counts as signed in is decided by [`Policy::allows`](crate::policy::Policy::allows)
+    /// before any rule runs.
+    ///
     /// ```
     /// # fn demo(auth: &clerk_runtime::Auth) {
     /// use clerk_runtime::auth::Check;
