@@ -1,1 +1,5 @@
 //! Integration tests of clerk-runtime, one module per area.
+
+mod dev;
+mod jwks;
+mod verify;
