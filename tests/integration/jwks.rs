@@ -297,7 +297,7 @@ async fn user_supplied_http_client_is_used_with_the_timeout() {
     let verifier = Verifier::builder()
         .jwks_url(server.jwks_url())
         .http_client(reqwest::Client::new())
-        .http_timeout(Duration::from_millis(200))
+        .http_timeout(Duration::from_millis(100))
         .build()
         .unwrap();
     let err = verifier
@@ -305,4 +305,41 @@ async fn user_supplied_http_client_is_used_with_the_timeout() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("timed out"), "{err}");
+}
+
+#[tokio::test]
+async fn stale_key_is_served_without_waiting_for_an_inflight_refresh() {
+    let server = JwksServer::start(jwks_of(&[key_a()])).await;
+    let clock = TestClock::new();
+    let verifier = Verifier::builder()
+        .jwks_url(server.jwks_url())
+        .http_timeout(Duration::from_secs(3))
+        .cache_clock({
+            let clock = clock.clone();
+            move || clock.now()
+        })
+        .build()
+        .unwrap();
+    verifier
+        .verify_at(&token(key_a(), "user_1"), NOW)
+        .await
+        .unwrap();
+
+    server.set_delay(Duration::from_secs(3));
+    clock.advance(Duration::from_secs(301));
+    let refreshing = tokio::spawn({
+        let verifier = verifier.clone();
+        let token = token(key_a(), "user_2");
+        async move { verifier.verify_at(&token, NOW).await }
+    });
+    while server.fetches() < 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let started = Instant::now();
+    verifier
+        .verify_at(&token(key_a(), "user_3"), NOW)
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    refreshing.abort();
 }
