@@ -23,6 +23,8 @@ use crate::verify::{Clock, Verifier, system_now};
 
 /// Default issuer of dev tokens.
 pub const DEV_ISSUER: &str = "https://dev.clerk.localhost";
+/// How long [`DevServer::shutdown`] waits for open connections to finish.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// Default session token lifetime: Clerk's 60 s.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
 
@@ -431,7 +433,7 @@ impl DevSession {
             fva: None,
             actor: None,
             custom: Value::Object(Map::new()),
-            lifetime: 60,
+            lifetime: i64::try_from(DEFAULT_LIFETIME.as_secs()).unwrap_or(60),
             issued_at: None,
         }
     }
@@ -561,12 +563,18 @@ impl DevServer {
         format!("{}/.well-known/jwks.json", self.url)
     }
 
-    /// Stop the server and wait for it to finish.
+    /// Stop the server: graceful for up to [`SHUTDOWN_GRACE`], then aborted
+    /// (a client's idle keep-alive connection must not hold it open).
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let _ = (&mut self.task).await;
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task)
+            .await
+            .is_err()
+        {
+            self.task.abort();
+        }
     }
 }
 
@@ -575,6 +583,8 @@ impl Drop for DevServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        // Drop cannot wait for a graceful end; stop accepting at once.
+        self.task.abort();
     }
 }
 

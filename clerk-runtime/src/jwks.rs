@@ -7,8 +7,9 @@
 //!   verification is one RSA operation, not a DER parse plus one;
 //! - the hot path is a read of an `Arc` snapshot behind a `std::sync::RwLock`
 //!   held for a pointer copy; no async lock is taken unless a fetch is due;
-//! - at most one fetch is in flight; callers that waited re-check the new
-//!   snapshot instead of fetching again;
+//! - at most one fetch is in flight; callers with an unknown kid wait for it
+//!   and re-check the new snapshot instead of fetching again, callers whose
+//!   kid is cached (but stale) keep using it without waiting;
 //! - a token with an unknown `kid` triggers at most one refetch per
 //!   [`CachePolicy::unknown_kid_cooldown`], so a storm of bogus kids costs
 //!   one request to Clerk, not one per token;
@@ -400,7 +401,13 @@ impl RemoteKeys {
             CacheDecision::Unavailable => return Err(unavailable(&snap)),
             CacheDecision::Refresh => {}
         }
-        let _guard = self.refresh.lock().await;
+        let _guard = match self.refresh.try_lock() {
+            Ok(guard) => guard,
+            // A refresh is in flight and we already hold a (stale) key: use
+            // it rather than queue behind a possibly slow fetch.
+            Err(_) if snap.keys.get(kid).is_some() => return found(&snap, kid),
+            Err(_) => self.refresh.lock().await,
+        };
         let latest = self.current();
         if latest.attempt != snap.attempt {
             // Someone fetched while we waited: use their result.
