@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod claims;
 pub mod policy;
+pub mod ratelimit;
 
 pub use auth::Auth;
 pub use policy::{Policy, Rule};
