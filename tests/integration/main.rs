@@ -1,6 +1,8 @@
 //! Integration tests of clerk-runtime, one module per area.
 
 mod backend;
+mod browser;
 mod dev;
+mod example;
 mod jwks;
 mod verify;
