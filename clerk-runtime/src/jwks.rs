@@ -259,6 +259,21 @@ impl std::fmt::Debug for JwksSource {
 }
 
 impl JwksSource {
+    /// Fails when the URL is not an absolute http(s) URL.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        let (setting, url) = match self {
+            Self::BackendApi { .. } => ("CLERK_API_URL", self.url()),
+            Self::Url(url) => ("jwks_url", url.clone()),
+        };
+        match reqwest::Url::parse(&url) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
+            _ => Err(ConfigError::invalid(
+                setting,
+                "expected an absolute http(s) URL",
+            )),
+        }
+    }
+
     fn url(&self) -> String {
         match self {
             Self::BackendApi { api_url, .. } => {

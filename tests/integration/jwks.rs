@@ -343,3 +343,9 @@ async fn stale_key_is_served_without_waiting_for_an_inflight_refresh() {
     assert!(started.elapsed() < Duration::from_secs(1));
     refreshing.abort();
 }
+
+#[test]
+fn jwks_url_must_be_absolute_http() {
+    let err = Verifier::from_jwks_url("clerk.example.com/jwks").unwrap_err();
+    assert!(err.to_string().contains("jwks_url"), "{err}");
+}
