@@ -388,13 +388,13 @@ fn bits_to_decimal(bits: &[bool]) -> String {
 
 /// An organization membership of a [`DevSession`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DevOrg {
+struct DevOrg {
     /// Organization id (`org_...`).
-    pub id: String,
+    id: String,
     /// Organization slug.
-    pub slug: String,
+    slug: String,
     /// Role, with or without the `org:` prefix.
-    pub role: String,
+    role: String,
 }
 
 /// What a dev session token says. Build with [`DevSession::new`] and the
