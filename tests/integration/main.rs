@@ -1,5 +1,6 @@
 //! Integration tests of clerk-runtime, one module per area.
 
+mod backend;
 mod dev;
 mod jwks;
 mod verify;
