@@ -4,3 +4,4 @@ mod backend;
 mod dev;
 mod jwks;
 mod verify;
+mod oracle;
