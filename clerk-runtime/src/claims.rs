@@ -1,5 +1,5 @@
 //! Clerk session token claims: the JSON shape ([`RawClaims`]), its v1/v2
-//! decoding into an [`Auth`], and the custom claims view ([`ClaimSet`]).
+//! decoding into an [`Auth`](crate::auth::Auth), and the custom claims view ([`ClaimSet`]).
 
 mod custom;
 mod decode;
@@ -103,4 +103,12 @@ pub struct RawOrg {
     pub per: Option<String>,
     /// Comma-separated decimal bitmasks, one per organization feature.
     pub fpm: Option<String>,
+}
+
+/// Builds an [`Auth`](crate::auth::Auth) from a JSON payload, as the verifier would.
+#[cfg(test)]
+pub(crate) fn auth_from_json(payload: serde_json::Value) -> Result<crate::auth::Auth, ClaimsError> {
+    let raw: RawClaims =
+        serde_json::from_value(payload.clone()).expect("test payload fits RawClaims");
+    crate::auth::Auth::from_claims(raw, payload.to_string().into_boxed_str())
 }
