@@ -3,5 +3,5 @@
 mod backend;
 mod dev;
 mod jwks;
-mod verify;
 mod oracle;
+mod verify;
