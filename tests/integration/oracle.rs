@@ -93,7 +93,7 @@ impl Rng {
         items
             .iter()
             .copied()
-            .filter(|_| self.next() % 2 == 0)
+            .filter(|_| self.next().is_multiple_of(2))
             .collect()
     }
 }
