@@ -92,13 +92,15 @@ pub fn decode(token: &str) -> Result<Decoded<'_>, VerifyError> {
     })
 }
 
-/// Exactly three non-empty-header, non-empty-payload parts separated by `.`.
+/// Exactly three parts separated by `.`, header and payload non-empty.
+///
+/// An empty signature is let through on purpose: an `alg: none` token has one,
+/// and it must be refused as `token-invalid-algorithm` (as Clerk's SDK does),
+/// which the header check decides before any key is touched.
 pub fn split(token: &str) -> Result<(&str, &str, &str), VerifyError> {
     let mut parts = token.split('.');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(h), Some(p), Some(s), None) if !h.is_empty() && !p.is_empty() && !s.is_empty() => {
-            Ok((h, p, s))
-        }
+        (Some(h), Some(p), Some(s), None) if !h.is_empty() && !p.is_empty() => Ok((h, p, s)),
         _ => Err(VerifyError::Malformed("a JWT has exactly three parts")),
     }
 }

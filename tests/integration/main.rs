@@ -3,4 +3,5 @@
 mod backend;
 mod dev;
 mod jwks;
+mod oracle;
 mod verify;
