@@ -93,6 +93,9 @@ pub enum VerifyError {
     /// in `Auth`); the request layer uses it when applying a route policy.
     #[error("the session is pending (e.g. an organization must be chosen)")]
     SessionPending,
+    /// The session was revoked through this process (`Verifier::revoke_session`).
+    #[error("the session was revoked; sign in again")]
+    SessionRevoked,
 }
 
 impl VerifyError {
@@ -116,6 +119,7 @@ impl VerifyError {
             Self::IatInFuture { .. } => "token-iat-in-the-future",
             Self::InvalidIssuer => "token-invalid-issuer",
             Self::SessionPending => "session-pending",
+            Self::SessionRevoked => "session-revoked",
         }
     }
 }

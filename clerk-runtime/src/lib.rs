@@ -14,6 +14,7 @@ pub mod dev;
 pub mod error;
 pub mod jwks;
 pub mod policy;
+pub mod revoked;
 pub mod token;
 pub mod verify;
 
