@@ -41,6 +41,7 @@ pub mod prelude {
     pub use crate::auth::Auth;
     pub use crate::guard::UserId;
     pub use crate::routes::Routes;
+    pub use crate::{Claims, catalog, claims, protect, public, routes};
 }
 
 /// Used by code the macros generate; not a public API.
