@@ -24,8 +24,8 @@ pub mod verify;
 
 pub use auth::{Auth, Check};
 pub use catalog::Catalog;
-pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
 pub use claims::{ClaimError, ClaimSet, FromClaims};
+pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
 pub use config::ClerkConfig;
 pub use dev::{DevIssuer, DevSession};
 pub use error::{ConfigError, Error, VerifyError};

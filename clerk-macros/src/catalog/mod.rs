@@ -66,21 +66,30 @@ pub(crate) fn check_name(cx: &mut Ctxt, kind: Kind, lit: &LitStr, catalog: Optio
     let Some(known) = catalog.list(kind) else {
         return;
     };
-    if known.iter().any(|declared| names_match(kind, &value, declared)) {
+    if known
+        .iter()
+        .any(|declared| names_match(kind, &value, declared))
+    {
         return;
     }
     let what = kind.singular();
     let mut message = format!("unknown {what} \"{value}\"");
     match did_you_mean(&value, known.iter().map(String::as_str)) {
         Some(suggestion) => message.push_str(&format!(": did you mean \"{suggestion}\"?")),
-        None if known.is_empty() => message.push_str(&format!(": the catalog declares no {}", kind.plural())),
+        None if known.is_empty() => {
+            message.push_str(&format!(": the catalog declares no {}", kind.plural()))
+        }
         None => {
             let list: Vec<String> = known.iter().map(|k| format!("\"{k}\"")).collect();
-            message.push_str(&format!(": known {} are {}", kind.plural(), list.join(", ")));
+            message.push_str(&format!(
+                ": known {} are {}",
+                kind.plural(),
+                list.join(", ")
+            ));
         }
     }
     message.push_str(&format!(
-        "\n\nnote: known {} are declared in `catalog!` at {}; add it there if it is new",
+        "\nnote: known {} are declared in `catalog!` at {}; add it there if it is new",
         kind.plural(),
         catalog.origin
     ));
@@ -96,7 +105,7 @@ pub(crate) fn system_permission_message(value: &str) -> String {
     };
     format!(
         "\"{value}\" is {known}: Clerk never puts system permissions in session tokens, \
-         so a server-side check on it is always false\n\n\
+         so a server-side check on it is always false\n\
          help: protect the route with a role (e.g. `role = \"org:admin\"`) or a custom \
          permission of your own instead"
     )
