@@ -1,4 +1,5 @@
 //! Every accepted `#[protect]` form compiles to the expected policy.
+#![deny(warnings)]
 use axum::extract::Path;
 use clerk_runtime::__private::policy_of;
 use clerk_runtime::policy::{Condition, FactorLevel, Protection, Reverification, Rule};
