@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod catalog;
 pub mod claims;
 pub mod config;
 pub mod dev;
@@ -23,6 +24,8 @@ pub mod token;
 pub mod verify;
 
 pub use auth::{Auth, Check};
+pub use catalog::Catalog;
+pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
 pub use claims::{ClaimError, ClaimSet, FromClaims};
 pub use config::ClerkConfig;
 pub use dev::{DevIssuer, DevSession};
