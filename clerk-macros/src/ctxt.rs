@@ -18,7 +18,8 @@ impl Ctxt {
 
     /// An error pointing at `tokens`.
     pub(crate) fn error_spanned_by<T: ToTokens, M: Display>(&mut self, tokens: T, message: M) {
-        self.errors.push(syn::Error::new_spanned(tokens.into_token_stream(), message));
+        self.errors
+            .push(syn::Error::new_spanned(tokens.into_token_stream(), message));
     }
 
     /// An error at a span (for tokens that have no `ToTokens` of their own).

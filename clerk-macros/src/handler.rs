@@ -77,7 +77,9 @@ pub(crate) fn check_handler(cx: &mut Ctxt, func: &mut ItemFn, this: Marker) {
     }
     let mut conflicting = Vec::new();
     for (index, attr) in func.attrs.iter().enumerate() {
-        let Some(other) = Marker::of(attr) else { continue };
+        let Some(other) = Marker::of(attr) else {
+            continue;
+        };
         let message = match (this, other) {
             (Marker::Protect, Marker::Public) | (Marker::Public, Marker::Protect) => {
                 "a handler is either #[public] or #[protect], not both: remove one".to_owned()
@@ -133,9 +135,18 @@ pub(crate) fn insert_claims_guard(func: &mut ItemFn, claims: &Type) {
 }
 
 fn is_guard(arg: &FnArg) -> bool {
-    let FnArg::Typed(typed) = arg else { return false };
-    let Type::Path(path) = &*typed.ty else { return false };
-    let names: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let FnArg::Typed(typed) = arg else {
+        return false;
+    };
+    let Type::Path(path) = &*typed.ty else {
+        return false;
+    };
+    let names: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     names == ["clerk_runtime", "__private", "Guard"]
 }
 

@@ -151,3 +151,116 @@ async fn routes_serve_each_handler_under_its_policy() {
     assert_eq!(deleted.status(), StatusCode::OK);
     assert_eq!(deleted.text().await.unwrap(), "deleted by user_admin");
 }
+
+/// The real macros, end to end: `#[protect]`/`#[public]`/`#[claims]` and
+/// `routes!` against the layer.
+mod expanded {
+    use clerk_runtime::DevSession;
+    use clerk_runtime::prelude::*;
+    use reqwest::StatusCode;
+    use serde_json::json;
+
+    use crate::layer::{client, layer, serve, token, user};
+
+    #[derive(Claims)]
+    struct Tenant {
+        #[claim(rename = "tenant_id")]
+        id: String,
+    }
+
+    #[public]
+    async fn home(auth: Option<Auth>) -> String {
+        auth.map_or_else(|| "anonymous".to_owned(), |a| a.user_id().to_owned())
+    }
+
+    #[protect(role = "org:admin")]
+    async fn admin(auth: Auth) -> String {
+        format!("admin {}", auth.user_id())
+    }
+
+    #[protect]
+    #[claims(Tenant)]
+    async fn tenant(Claims(tenant): Claims<Tenant>) -> String {
+        tenant.id
+    }
+
+    fn app() -> Routes {
+        routes![
+            GET "/" => home,
+            GET "/admin" => admin,
+            GET "/tenant" => tenant,
+        ]
+        .layer(layer())
+    }
+
+    #[test]
+    fn routes_macro_lists_the_declared_policies() {
+        let lines: Vec<String> = app().table().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "GET    /                public          (home)",
+                "GET    /admin           role org:admin  (admin)",
+                "GET    /tenant          signed in       (tenant)",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn protect_macro_guards_the_handler() {
+        let base = serve(app().into_router()).await;
+        let admin = token(DevSession::new("user_admin").org("org_1", "acme", "org:admin"));
+        let ok = client()
+            .get(format!("{base}/admin"))
+            .bearer_auth(admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.text().await.unwrap(), "admin user_admin");
+        let forbidden = client()
+            .get(format!("{base}/admin"))
+            .bearer_auth(user("user_bob"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    }
+
+    #[tokio::test]
+    async fn claims_attribute_reads_custom_claims_before_the_handler() {
+        let base = serve(app().into_router()).await;
+        let with_tenant =
+            token(DevSession::new("user_a").custom_claims(json!({"tenant_id": "t_42"})));
+        let response = client()
+            .get(format!("{base}/tenant"))
+            .bearer_auth(with_tenant)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.text().await.unwrap(), "t_42");
+    }
+
+    #[tokio::test]
+    async fn missing_custom_claim_is_401_naming_the_claim() {
+        let base = serve(app().into_router()).await;
+        let response = client()
+            .get(format!("{base}/tenant"))
+            .bearer_auth(user("user_a"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"error": "unauthenticated", "reason": "missing_claim", "claim": "tenant_id"})
+        );
+    }
+
+    #[tokio::test]
+    async fn public_macro_route_sees_optional_auth() {
+        let base = serve(app().into_router()).await;
+        let anonymous = client().get(format!("{base}/")).send().await.unwrap();
+        assert_eq!(anonymous.text().await.unwrap(), "anonymous");
+    }
+}

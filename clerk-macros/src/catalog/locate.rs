@@ -35,7 +35,9 @@ pub(crate) fn locate() -> Option<Catalog> {
         .first()
         .and_then(|file| package_root(file))
         .unwrap_or_default();
-    files.iter().find_map(|file| cached_catalog(file, &package_root))
+    files
+        .iter()
+        .find_map(|file| cached_catalog(file, &package_root))
 }
 
 /// The package directory above `file`: the nearest with a `Cargo.toml`.
@@ -58,7 +60,10 @@ fn candidate_files(file: &Path) -> Vec<PathBuf> {
             files.push(dir.join(name));
         }
         // `src/api.rs` is the parent module of `src/api/`; `src` itself has none.
-        if dir.parent().is_some_and(|parent| !parent.join("Cargo.toml").is_file()) {
+        if dir
+            .parent()
+            .is_some_and(|parent| !parent.join("Cargo.toml").is_file())
+        {
             files.push(dir.with_extension("rs"));
         }
     }
@@ -121,8 +126,14 @@ mod tests {
         let file = dir.join("src/main.rs");
         std::fs::write(&file, "\ncatalog! { roles: [\"org:admin\"] }\n").unwrap();
         let catalog = read_catalog(&file, &dir).unwrap();
-        assert_eq!(catalog.origin, format!("src{}main.rs:2", std::path::MAIN_SEPARATOR));
-        assert_eq!(catalog.list(super::super::Kind::Role), Some(&["org:admin".to_owned()][..]));
+        assert_eq!(
+            catalog.origin,
+            format!("src{}main.rs:2", std::path::MAIN_SEPARATOR)
+        );
+        assert_eq!(
+            catalog.list(super::super::Kind::Role),
+            Some(&["org:admin".to_owned()][..])
+        );
         assert_eq!(catalog.list(super::super::Kind::Plan), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }

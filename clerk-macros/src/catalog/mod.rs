@@ -66,17 +66,26 @@ pub(crate) fn check_name(cx: &mut Ctxt, kind: Kind, lit: &LitStr, catalog: Optio
     let Some(known) = catalog.list(kind) else {
         return;
     };
-    if known.iter().any(|declared| names_match(kind, &value, declared)) {
+    if known
+        .iter()
+        .any(|declared| names_match(kind, &value, declared))
+    {
         return;
     }
     let what = kind.singular();
     let mut message = format!("unknown {what} \"{value}\"");
     match did_you_mean(&value, known.iter().map(String::as_str)) {
         Some(suggestion) => message.push_str(&format!(": did you mean \"{suggestion}\"?")),
-        None if known.is_empty() => message.push_str(&format!(": the catalog declares no {}", kind.plural())),
+        None if known.is_empty() => {
+            message.push_str(&format!(": the catalog declares no {}", kind.plural()))
+        }
         None => {
             let list: Vec<String> = known.iter().map(|k| format!("\"{k}\"")).collect();
-            message.push_str(&format!(": known {} are {}", kind.plural(), list.join(", ")));
+            message.push_str(&format!(
+                ": known {} are {}",
+                kind.plural(),
+                list.join(", ")
+            ));
         }
     }
     message.push_str(&format!(

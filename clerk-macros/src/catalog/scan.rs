@@ -201,7 +201,10 @@ mod tests {
     #[test]
     fn nested_groups_and_brackets_in_strings_do_not_end_the_body_early() {
         let text = "catalog! { roles: [\"org:a]\"], permissions: [] } x";
-        assert_eq!(find_catalog(text).unwrap().body, " roles: [\"org:a]\"], permissions: [] ");
+        assert_eq!(
+            find_catalog(text).unwrap().body,
+            " roles: [\"org:a]\"], permissions: [] "
+        );
     }
 
     #[test]
