@@ -104,3 +104,11 @@ pub struct RawOrg {
     /// Comma-separated decimal bitmasks, one per organization feature.
     pub fpm: Option<String>,
 }
+
+/// Builds an [`Auth`](crate::auth::Auth) from a JSON payload, as the verifier would.
+#[cfg(test)]
+pub(crate) fn auth_from_json(payload: serde_json::Value) -> Result<crate::auth::Auth, ClaimsError> {
+    let raw: RawClaims =
+        serde_json::from_value(payload.clone()).expect("test payload fits RawClaims");
+    crate::auth::Auth::from_claims(raw, payload.to_string().into_boxed_str())
+}

@@ -16,9 +16,10 @@ use http::header::HeaderName;
 use http::request::Parts;
 
 use crate::auth::Auth;
+use crate::auth::SessionStatus;
 use crate::claims::{ClaimError, FromClaims};
 use crate::layer::AuthState;
-use crate::policy::{Policy, Protection, Rule};
+use crate::policy::{Decision, Policy, Rule};
 use crate::response::{AuthRejection, RejectionKind, renders_as_page};
 
 /// The request header carrying the signed-in user id to downstream services.
@@ -68,7 +69,7 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
         return Ok(());
     };
     let auth = signed_in_session(parts)?;
-    check_protection(protection, &auth).map_err(|kind| AuthRejection::new(kind, parts))?;
+    check_protection(policy, &auth).map_err(|kind| AuthRejection::new(kind, parts))?;
     if protection.allow_pending {
         parts.extensions.insert(PendingAllowed);
     }
@@ -93,40 +94,62 @@ pub(crate) fn signed_in_session(parts: &Parts) -> Result<Arc<Auth>, AuthRejectio
     }
 }
 
-fn check_protection(protection: &Protection, auth: &Auth) -> Result<(), RejectionKind> {
-    if auth.is_pending() && !protection.allow_pending {
-        return Err(RejectionKind::Unauthenticated {
-            reason: SESSION_PENDING,
-            token_present: true,
-        });
+/// The session a handler may use: signed in, and not `pending` unless the
+/// route's guard accepted pending sessions.
+pub(crate) fn handler_session(parts: &Parts) -> Result<Arc<Auth>, AuthRejection> {
+    let auth = signed_in_session(parts)?;
+    if !usable_by_handler(&auth, parts) {
+        return Err(AuthRejection::new(
+            RejectionKind::Unauthenticated {
+                reason: inactive_reason(&auth),
+                token_present: true,
+            },
+            parts,
+        ));
     }
-    if rule_allows(&protection.rule, auth) {
-        Ok(())
+    Ok(auth)
+}
+
+/// Whether a handler may see `auth`: active, or pending where the route's
+/// guard accepted pending sessions.
+pub(crate) fn usable_by_handler(auth: &Auth, parts: &Parts) -> bool {
+    match auth.status() {
+        SessionStatus::Active => true,
+        SessionStatus::Pending => parts.extensions.get::<PendingAllowed>().is_some(),
+        SessionStatus::Other(_) => false,
+    }
+}
+
+fn check_protection(policy: &Policy, auth: &Auth) -> Result<(), RejectionKind> {
+    match policy.allows(Some(auth)) {
+        Decision::Allowed => Ok(()),
+        Decision::SignedOut => Err(RejectionKind::Unauthenticated {
+            reason: inactive_reason(auth),
+            token_present: true,
+        }),
+        Decision::Forbidden => Err(RejectionKind::Forbidden {
+            reason: match policy {
+                Policy::Protected(protection) => denial_reason(&protection.rule, auth),
+                Policy::Public => "policy-denied",
+            },
+        }),
+    }
+}
+
+/// Why a verified session does not count as signed in.
+pub(crate) fn inactive_reason(auth: &Auth) -> &'static str {
+    if auth.is_pending() {
+        SESSION_PENDING
     } else {
-        Err(RejectionKind::Forbidden {
-            reason: denial_reason(&protection.rule, auth),
-        })
+        SESSION_INACTIVE
     }
 }
 
 /// Reason for a pending session on a route that does not accept one.
 pub(crate) const SESSION_PENDING: &str = "session-pending";
 
-fn rule_allows(rule: &Rule, auth: &Auth) -> bool {
-    use crate::auth::Check;
-    match rule {
-        Rule::SignedIn => true,
-        Rule::Org => auth.org().is_some(),
-        Rule::Role(role) => auth.has(Check::role(role)),
-        Rule::Permission(permission) => auth.has(Check::permission(permission)),
-        Rule::Feature(feature) => auth.has(Check::feature(feature)),
-        Rule::Plan(plan) => auth.has(Check::plan(plan)),
-        Rule::Fresh(requirement) => auth.has(Check::reverification(*requirement)),
-        Rule::Condition(condition) => (condition.check)(auth),
-        Rule::Any(rules) => rules.iter().any(|r| rule_allows(r, auth)),
-        Rule::All(rules) => rules.iter().all(|r| rule_allows(r, auth)),
-    }
-}
+/// Reason for a session whose status is neither `active` nor `pending`.
+pub(crate) const SESSION_INACTIVE: &str = "session-inactive";
 
 /// The most specific reason a rule refused `auth`.
 fn denial_reason(rule: &Rule, auth: &Auth) -> &'static str {
@@ -142,7 +165,7 @@ fn denial_reason(rule: &Rule, auth: &Auth) -> &'static str {
         Rule::Condition(_) => "condition-failed",
         Rule::All(rules) => rules
             .iter()
-            .find(|r| !rule_allows(r, auth))
+            .find(|r| !r.allows(auth))
             .map_or("policy-denied", |r| denial_reason(r, auth)),
         Rule::Any(_) => "policy-denied",
     }
@@ -185,13 +208,10 @@ impl<S: Send + Sync> FromRequestParts<S> for UserId {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        match parts.extensions.get::<UserId>() {
-            Some(id) => Ok(id.clone()),
-            None => Err(match parts.extensions.get::<AuthState>() {
-                None => AuthRejection::missing_layer(),
-                Some(state) => AuthRejection::new(state.rejection_kind(), parts),
-            }),
+        if let Some(id) = parts.extensions.get::<UserId>() {
+            return Ok(id.clone());
         }
+        handler_session(parts).map(UserId)
     }
 }
 
@@ -280,7 +300,7 @@ where
 
 /// `T` read from the signed-in session's claims.
 pub(crate) fn claims_from_session<T: FromClaims>(parts: &Parts) -> Result<T, AuthRejection> {
-    let auth = signed_in_session(parts)?;
+    let auth = handler_session(parts)?;
     T::from_claims(auth.claims()).map_err(|error| claim_rejection(&error, parts))
 }
 
@@ -301,6 +321,7 @@ fn claim_rejection(error: &ClaimError, parts: &Parts) -> AuthRejection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Protection;
 
     enum AdminOnly {}
     impl PolicySource for AdminOnly {

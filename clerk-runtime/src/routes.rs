@@ -17,7 +17,7 @@ use crate::policy::Policy;
 ///
 /// Displays as an aligned line for startup logs:
 /// `GET    /api/data        role org:admin  (list_items)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Route {
     /// HTTP method, upper case (`GET`, `DELETE`, ...).
     pub method: &'static str,
@@ -32,7 +32,7 @@ pub struct Route {
 impl fmt::Display for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The policy is padded as text so columns line up whatever its Display does with widths.
-        let policy = format!("{:?}", self.policy);
+        let policy = self.policy.to_string();
         write!(
             f,
             "{:<6} {:<16} {:<14}  ({})",
@@ -166,6 +166,33 @@ mod tests {
         assert!(!path_matches("/api/data/{id}", "/api/data"));
         assert!(!path_matches("/api/data/{id}", "/api/data/7/x"));
         assert!(!path_matches("/api/data", "/api/dataxyz"));
+    }
+
+    const ADMIN: Route = Route {
+        method: "GET",
+        path: "/api/data",
+        policy: Policy::Protected(crate::policy::Protection {
+            rule: crate::policy::Rule::Role("org:admin"),
+            allow_pending: false,
+        }),
+        handler: "list_items",
+    };
+
+    #[test]
+    fn route_displays_as_an_aligned_table_line() {
+        assert_eq!(
+            ADMIN.to_string(),
+            "GET    /api/data        role org:admin  (list_items)"
+        );
+    }
+
+    #[test]
+    fn route_serializes_with_its_policy() {
+        let json = serde_json::to_value(ADMIN).unwrap();
+        assert_eq!(json["method"], "GET");
+        assert_eq!(json["path"], "/api/data");
+        assert_eq!(json["handler"], "list_items");
+        assert!(json["policy"].is_object(), "{json}");
     }
 
     #[test]

@@ -10,11 +10,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::HeaderMap;
 use http::header::{AUTHORIZATION, COOKIE};
 
-/// Largest token accepted, in bytes. Clerk session tokens are 1–3 KiB even
-/// with many organization permissions; anything past 16 KiB is refused before
-/// it is parsed, so oversized input costs nothing but a length check.
-pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
-
 const SESSION_COOKIE: &str = "__session";
 const CLIENT_UAT_COOKIE: &str = "__client_uat";
 

@@ -1,2 +1,5 @@
 //! Integration tests of clerk-runtime, one module per area.
 mod backend;
+
+mod layer;
+mod routes;

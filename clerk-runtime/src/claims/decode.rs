@@ -153,3 +153,298 @@ pub(crate) fn v2_permissions(features: &Entitlements, per: &str, fpm: &str) -> V
     }
     permissions
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::{ClaimsError, auth_from_json};
+    use crate::auth::{Auth, SessionStatus, TokenVersion};
+
+    fn base() -> Value {
+        json!({"sub": "user_1", "sid": "sess_1", "exp": 2_000_000_000, "iat": 1_999_999_940})
+    }
+
+    fn with(extra: Value) -> Auth {
+        let mut payload = base();
+        let (Value::Object(map), Value::Object(extra)) = (&mut payload, extra) else {
+            panic!("objects expected");
+        };
+        map.extend(extra);
+        auth_from_json(payload).expect("valid claims")
+    }
+
+    fn v2_org(fea: &str, per: &str, fpm: &str) -> Auth {
+        with(
+            json!({"v": 2, "fea": fea, "o": {"id": "org_1", "rol": "admin", "per": per, "fpm": fpm}}),
+        )
+    }
+
+    fn permissions(auth: &Auth) -> Vec<&str> {
+        auth.org().expect("organization").permissions().collect()
+    }
+
+    #[test]
+    fn semantics_example_masks_three_and_two() {
+        let auth = v2_org("o:dashboard,o:impersonation", "read,manage", "3,2");
+        assert_eq!(
+            permissions(&auth),
+            [
+                "org:dashboard:read",
+                "org:dashboard:manage",
+                "org:impersonation:manage"
+            ]
+        );
+    }
+
+    #[test]
+    fn semantics_example_mixed_scopes_skip_user_features_and_unmasked_ones() {
+        let auth = v2_org(
+            "o:reservations,u:dashboard,uo:support-chat,o:impersonation",
+            "read,manage",
+            "2,3",
+        );
+        assert_eq!(
+            permissions(&auth),
+            [
+                "org:reservations:manage",
+                "org:support-chat:read",
+                "org:support-chat:manage"
+            ]
+        );
+    }
+
+    #[test]
+    fn non_digit_mask_grants_nothing_but_keeps_its_position() {
+        let auth = v2_org("o:a,o:b,o:c", "read,manage", "x1, -1 ,2");
+        assert_eq!(permissions(&auth), ["org:c:manage"]);
+    }
+
+    #[test]
+    fn empty_mask_grants_nothing_but_keeps_its_position() {
+        let auth = v2_org("o:a,o:b", "read,manage", ",1");
+        assert_eq!(permissions(&auth), ["org:b:read"]);
+    }
+
+    #[test]
+    fn mask_bits_beyond_the_action_list_are_ignored() {
+        let auth = v2_org("o:a", "read,manage", "15");
+        assert_eq!(permissions(&auth), ["org:a:read", "org:a:manage"]);
+    }
+
+    #[test]
+    fn masks_and_actions_are_trimmed() {
+        let auth = v2_org(" o:a , o:b ", " read , manage ", " 1 , 2 ");
+        assert_eq!(permissions(&auth), ["org:a:read", "org:b:manage"]);
+    }
+
+    #[test]
+    fn mask_above_two_to_the_64_selects_high_actions() {
+        let actions: Vec<String> = (0..70).map(|i| format!("a{i}")).collect();
+        // 2^65 + 2^64 + 1
+        let auth = v2_org("o:big", &actions.join(","), "55340232221128654849");
+        assert_eq!(
+            permissions(&auth),
+            ["org:big:a0", "org:big:a64", "org:big:a65"]
+        );
+    }
+
+    #[test]
+    fn mask_of_two_to_the_200_selects_action_200() {
+        let actions: Vec<String> = (0..201).map(|i| format!("a{i}")).collect();
+        let two_to_200 = "1606938044258990275541962092341162602522202993782792835301376";
+        let auth = v2_org("o:big", &actions.join(","), two_to_200);
+        assert_eq!(permissions(&auth), ["org:big:a200"]);
+    }
+
+    #[test]
+    fn missing_per_or_fpm_gives_an_org_without_permissions() {
+        let auth =
+            with(json!({"v": 2, "fea": "o:a", "o": {"id": "org_1", "rol": "admin", "fpm": "1"}}));
+        assert_eq!(permissions(&auth), Vec::<&str>::new());
+        let auth = with(
+            json!({"v": 2, "fea": "o:a", "o": {"id": "org_1", "rol": "admin", "per": "read"}}),
+        );
+        assert_eq!(permissions(&auth), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn v2_without_fea_has_no_permissions() {
+        let auth =
+            with(json!({"v": 2, "o": {"id": "org_1", "rol": "admin", "per": "read", "fpm": "1"}}));
+        assert_eq!(permissions(&auth), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn v2_role_gets_the_org_prefix() {
+        let auth = v2_org("o:a", "read", "1");
+        assert_eq!(auth.org_role(), Some("org:admin"));
+        assert_eq!(auth.version(), TokenVersion::V2);
+    }
+
+    #[test]
+    fn v2_without_o_has_no_organization() {
+        let auth = with(json!({"v": 2, "fea": "o:a"}));
+        assert!(auth.org().is_none());
+    }
+
+    #[test]
+    fn v2_org_id_and_slug_are_read_from_o() {
+        let auth = with(json!({"v": 2, "o": {"id": "org_9", "slg": "acme", "rol": "member"}}));
+        let org = auth.org().expect("organization");
+        assert_eq!((org.id(), org.slug()), ("org_9", Some("acme")));
+    }
+
+    #[test]
+    fn v1_legacy_role_without_prefix_is_normalised() {
+        let auth = with(json!({"org_id": "org_1", "org_role": "admin"}));
+        assert_eq!(auth.org_role(), Some("org:admin"));
+        assert_eq!(auth.version(), TokenVersion::V1);
+    }
+
+    #[test]
+    fn v1_role_with_repeated_prefix_keeps_exactly_one() {
+        let auth = with(json!({"org_id": "org_1", "org_role": "org:org:admin"}));
+        assert_eq!(auth.org_role(), Some("org:admin"));
+    }
+
+    #[test]
+    fn v1_permissions_are_kept_as_issued() {
+        let auth = with(json!({"org_id": "org_1", "org_role": "org:admin",
+            "org_permissions": ["org:data:read", "legacy:write"]}));
+        assert_eq!(permissions(&auth), ["org:data:read", "legacy:write"]);
+    }
+
+    #[test]
+    fn v1_without_org_id_has_no_organization() {
+        let auth = with(json!({"org_role": "org:admin"}));
+        assert!(auth.org().is_none());
+    }
+
+    #[test]
+    fn subject_must_be_a_non_empty_string() {
+        for sub in [json!(null), json!(5), json!("")] {
+            let mut payload = base();
+            payload["sub"] = sub;
+            assert_eq!(
+                auth_from_json(payload).unwrap_err(),
+                ClaimsError::InvalidSubject
+            );
+        }
+    }
+
+    #[test]
+    fn expiry_is_required() {
+        let mut payload = base();
+        payload.as_object_mut().expect("object").remove("exp");
+        assert_eq!(
+            auth_from_json(payload).unwrap_err(),
+            ClaimsError::MissingExpiry
+        );
+    }
+
+    #[test]
+    fn non_numeric_time_claim_is_rejected_with_its_name() {
+        let mut payload = base();
+        payload["nbf"] = json!("soon");
+        assert_eq!(
+            auth_from_json(payload).unwrap_err(),
+            ClaimsError::InvalidTime { claim: "nbf" }
+        );
+    }
+
+    #[test]
+    fn fractional_times_are_truncated_to_seconds() {
+        let mut payload = base();
+        payload["exp"] = json!(1_700_000_000.9);
+        assert_eq!(
+            auth_from_json(payload).expect("valid").expires_at(),
+            1_700_000_000
+        );
+    }
+
+    #[test]
+    fn unknown_version_is_rejected() {
+        let mut payload = base();
+        payload["v"] = json!(3);
+        assert_eq!(
+            auth_from_json(payload).unwrap_err(),
+            ClaimsError::UnsupportedVersion(3)
+        );
+    }
+
+    #[test]
+    fn missing_status_means_active() {
+        assert_eq!(with(json!({})).status(), &SessionStatus::Active);
+    }
+
+    #[test]
+    fn pending_status_is_kept() {
+        let auth = with(json!({"sts": "pending"}));
+        assert!(auth.is_pending());
+    }
+
+    #[test]
+    fn unknown_status_is_kept_verbatim() {
+        let auth = with(json!({"sts": "frozen"}));
+        assert_eq!(auth.status(), &SessionStatus::Other("frozen".into()));
+    }
+
+    #[test]
+    fn template_token_has_no_session_id() {
+        let auth = auth_from_json(json!({"sub": "user_1", "exp": 2_000_000_000})).expect("valid");
+        assert_eq!(auth.session_id(), None);
+    }
+
+    #[test]
+    fn standard_claims_are_exposed() {
+        let auth = with(
+            json!({"nbf": 1_999_999_935, "azp": "https://app.example.com",
+            "iss": "https://clerk.example.com", "fva": [3, -1],
+            "act": {"sub": "user_admin", "iss": "https://dashboard.clerk.com", "sid": "sess_a"}}),
+        );
+        assert_eq!(auth.user_id(), "user_1");
+        assert_eq!(auth.session_id(), Some("sess_1"));
+        assert_eq!(auth.issued_at(), Some(1_999_999_940));
+        assert_eq!(auth.not_before(), Some(1_999_999_935));
+        assert_eq!(auth.expires_at(), 2_000_000_000);
+        assert_eq!(auth.authorized_party(), Some("https://app.example.com"));
+        assert_eq!(auth.issuer(), Some("https://clerk.example.com"));
+        assert_eq!(auth.factor_verification_age(), Some([3, -1]));
+        assert_eq!(auth.actor().and_then(|a| a.subject()), Some("user_admin"));
+    }
+
+    #[test]
+    fn features_and_plans_are_parsed_with_scopes() {
+        use crate::auth::Scope;
+        let auth = with(json!({"v": 2, "fea": "u:a,ou:b", "pla": "o:pro"}));
+        let features: Vec<_> = auth
+            .features()
+            .iter()
+            .map(|e| (e.scope(), e.name()))
+            .collect();
+        assert_eq!(features, [(Scope::User, "a"), (Scope::Both, "b")]);
+        assert_eq!(auth.plans()[0].name(), "pro");
+    }
+
+    #[test]
+    fn custom_claims_are_parsed_once_and_cached() {
+        let auth = with(json!({"metadata": {"role": "owner"}}));
+        assert_eq!(auth.claims().get_str("metadata.role"), Some("owner"));
+        assert!(std::ptr::eq(auth.claims(), auth.claims()));
+    }
+
+    #[test]
+    fn debug_output_leaves_the_payload_out() {
+        let auth = with(json!({"secret_note": "do-not-log-me"}));
+        let debug = format!("{auth:?}");
+        assert!(debug.contains("user_1"));
+        assert!(!debug.contains("do-not-log-me"));
+    }
+
+    #[test]
+    fn auth_is_send_sync_and_static() {
+        fn assert_bounds<T: Send + Sync + std::fmt::Debug + 'static>() {}
+        assert_bounds::<Auth>();
+    }
+}
