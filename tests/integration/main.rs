@@ -2,4 +2,5 @@
 mod backend;
 
 mod layer;
+mod macros;
 mod routes;
