@@ -32,10 +32,6 @@ impl Ctxt {
         self.errors.push(error);
     }
 
-    pub(crate) fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
-
     /// `Ok` when nothing was reported, else all errors combined.
     pub(crate) fn finish(self) -> Result<(), syn::Error> {
         let mut errors = self.errors.into_iter();

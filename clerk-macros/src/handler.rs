@@ -52,11 +52,11 @@ pub(crate) fn with_error(error: syn::Error, item: TokenStream) -> TokenStream {
     quote! { #error #item }
 }
 
-/// Checks the handler can take a guard, and that the other clerk
-/// attributes on it agree with `this`. Conflicting attributes are removed
-/// from `func` so they do not report the same conflict again.
-pub(crate) fn check_handler(cx: &mut Ctxt, func: &mut ItemFn, this: Marker) {
+/// Checks the handler can take a guard (async, no `self`); `false` when
+/// it cannot, and the item must then be emitted as written.
+pub(crate) fn check_signature(cx: &mut Ctxt, func: &ItemFn, this: Marker) -> bool {
     let name = this.name();
+    let mut ok = true;
     if let Some(receiver) = func.sig.receiver() {
         cx.error_spanned_by(
             receiver,
@@ -66,6 +66,7 @@ pub(crate) fn check_handler(cx: &mut Ctxt, func: &mut ItemFn, this: Marker) {
                  `State(..)` instead"
             ),
         );
+        ok = false;
     }
     if func.sig.asyncness.is_none() && this != Marker::Claims {
         cx.error_spanned_by(
@@ -75,7 +76,15 @@ pub(crate) fn check_handler(cx: &mut Ctxt, func: &mut ItemFn, this: Marker) {
                 func.sig.ident
             ),
         );
+        ok = false;
     }
+    ok
+}
+
+/// Checks that the other clerk attributes on the handler agree with
+/// `this`. Conflicting attributes are removed from `func` so they do not
+/// report the same conflict again when they expand.
+pub(crate) fn check_siblings(cx: &mut Ctxt, func: &mut ItemFn, this: Marker) {
     let mut conflicting = Vec::new();
     for (index, attr) in func.attrs.iter().enumerate() {
         let Some(other) = Marker::of(attr) else {
