@@ -5,3 +5,7 @@ mod dev;
 mod jwks;
 mod oracle;
 mod verify;
+
+mod layer;
+mod macros;
+mod routes;
