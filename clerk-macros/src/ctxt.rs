@@ -18,7 +18,8 @@ impl Ctxt {
 
     /// An error pointing at `tokens`.
     pub(crate) fn error_spanned_by<T: ToTokens, M: Display>(&mut self, tokens: T, message: M) {
-        self.errors.push(syn::Error::new_spanned(tokens.into_token_stream(), message));
+        self.errors
+            .push(syn::Error::new_spanned(tokens.into_token_stream(), message));
     }
 
     /// An error at a span (for tokens that have no `ToTokens` of their own).
@@ -29,10 +30,6 @@ impl Ctxt {
     /// A parse error from syn, kept as is.
     pub(crate) fn syn_error(&mut self, error: syn::Error) {
         self.errors.push(error);
-    }
-
-    pub(crate) fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
     }
 
     /// `Ok` when nothing was reported, else all errors combined.

@@ -3,7 +3,7 @@
 //! parameters. On an error the user's item is emitted unchanged next to the
 //! error (tokio-macros' `token_stream_with_error`), so the IDE keeps working.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
 use syn::{Attribute, FnArg, Ident, ItemFn, Type, parse_quote};
 
@@ -36,12 +36,13 @@ impl Marker {
 
 /// The item under the attribute, or the tokens to emit when it is not a fn.
 pub(crate) fn parse_fn(item: TokenStream, marker: Marker) -> Result<ItemFn, TokenStream> {
-    syn::parse2::<ItemFn>(item.clone()).map_err(|_| {
+    syn::parse2::<ItemFn>(item.clone()).map_err(|error| {
         let message = format!(
             "#[{}] goes on an async fn handler, e.g. `async fn handler(auth: Auth) -> String`",
             marker.name()
         );
-        with_error(syn::Error::new(Span::call_site(), message), item)
+        // syn's error points at the first token that is not a fn: the item's keyword.
+        with_error(syn::Error::new(error.span(), message), item)
     })
 }
 
@@ -51,11 +52,11 @@ pub(crate) fn with_error(error: syn::Error, item: TokenStream) -> TokenStream {
     quote! { #error #item }
 }
 
-/// Checks the handler can take a guard, and that the other clerk
-/// attributes on it agree with `this`. Conflicting attributes are removed
-/// from `func` so they do not report the same conflict again.
-pub(crate) fn check_handler(cx: &mut Ctxt, func: &mut ItemFn, this: Marker) {
+/// Checks the handler can take a guard (async, no `self`); `false` when
+/// it cannot, and the item must then be emitted as written.
+pub(crate) fn check_signature(cx: &mut Ctxt, func: &ItemFn, this: Marker) -> bool {
     let name = this.name();
+    let mut ok = true;
     if let Some(receiver) = func.sig.receiver() {
         cx.error_spanned_by(
             receiver,
@@ -65,6 +66,7 @@ pub(crate) fn check_handler(cx: &mut Ctxt, func: &mut ItemFn, this: Marker) {
                  `State(..)` instead"
             ),
         );
+        ok = false;
     }
     if func.sig.asyncness.is_none() && this != Marker::Claims {
         cx.error_spanned_by(
@@ -74,10 +76,20 @@ pub(crate) fn check_handler(cx: &mut Ctxt, func: &mut ItemFn, this: Marker) {
                 func.sig.ident
             ),
         );
+        ok = false;
     }
+    ok
+}
+
+/// Checks that the other clerk attributes on the handler agree with
+/// `this`. Conflicting attributes are removed from `func` so they do not
+/// report the same conflict again when they expand.
+pub(crate) fn check_siblings(cx: &mut Ctxt, func: &mut ItemFn, this: Marker) {
     let mut conflicting = Vec::new();
     for (index, attr) in func.attrs.iter().enumerate() {
-        let Some(other) = Marker::of(attr) else { continue };
+        let Some(other) = Marker::of(attr) else {
+            continue;
+        };
         let message = match (this, other) {
             (Marker::Protect, Marker::Public) | (Marker::Public, Marker::Protect) => {
                 "a handler is either #[public] or #[protect], not both: remove one".to_owned()
@@ -133,9 +145,18 @@ pub(crate) fn insert_claims_guard(func: &mut ItemFn, claims: &Type) {
 }
 
 fn is_guard(arg: &FnArg) -> bool {
-    let FnArg::Typed(typed) = arg else { return false };
-    let Type::Path(path) = &*typed.ty else { return false };
-    let names: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let FnArg::Typed(typed) = arg else {
+        return false;
+    };
+    let Type::Path(path) = &*typed.ty else {
+        return false;
+    };
+    let names: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     names == ["clerk_runtime", "__private", "Guard"]
 }
 

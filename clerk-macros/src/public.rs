@@ -19,9 +19,16 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
              for requirements use #[protect(...)]",
         );
     }
-    handler::check_handler(&mut cx, &mut func, Marker::Public);
-    match cx.finish() {
-        Ok(()) => handler::expand_guarded(func, quote!(::clerk_runtime::Policy::Public)),
-        Err(error) => handler::with_error(error, handler::tokens(&func)),
+    let signature_ok = handler::check_signature(&mut cx, &func, Marker::Public);
+    handler::check_siblings(&mut cx, &mut func, Marker::Public);
+    let result = cx.finish();
+    let tokens = if signature_ok {
+        handler::expand_guarded(func, quote!(::clerk_runtime::Policy::Public))
+    } else {
+        handler::tokens(&func)
+    };
+    match result {
+        Ok(()) => tokens,
+        Err(error) => handler::with_error(error, tokens),
     }
 }

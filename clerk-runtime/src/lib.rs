@@ -20,6 +20,7 @@ pub mod layer;
 pub mod policy;
 pub mod ratelimit;
 pub mod response;
+pub mod revoked;
 pub mod routes;
 pub mod source;
 pub mod token;
@@ -27,8 +28,8 @@ pub mod verify;
 
 pub use auth::{Auth, Check};
 pub use catalog::Catalog;
-pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
 pub use claims::{ClaimError, ClaimSet, FromClaims};
+pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
 pub use config::ClerkConfig;
 pub use dev::{DevIssuer, DevSession};
 pub use error::{ConfigError, Error, VerifyError};
@@ -40,13 +41,15 @@ pub use response::{AuthRejection, ResponseMode};
 pub use routes::{Route, Routes};
 pub use verify::Verifier;
 
-/// What most applications import.
+/// What most applications import: `use clerk_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::auth::Auth;
     pub use crate::extract::{Claims, MaybeAuth};
     pub use crate::guard::UserId;
     pub use crate::layer::ClerkLayer;
+    pub use crate::response::ResponseMode;
     pub use crate::routes::Routes;
+    pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
 }
 
 /// Used by code the macros generate; not a public API.

@@ -214,14 +214,20 @@ fn api_response(kind: &RejectionKind, not_found: bool) -> Response {
 
 fn page_response(kind: &RejectionKind, config: &ResponseConfig, return_to: &str) -> Response {
     match kind {
-        RejectionKind::Unauthenticated { .. } | RejectionKind::Claim { .. } => {
-            match config.sign_in_url.as_deref() {
-                Some(sign_in) => redirect(&with_redirect_url(sign_in, return_to))
-                    .unwrap_or_else(|| api_response(kind, config.not_found_instead)),
-                // Without a sign-in page there is nowhere to send the browser.
-                None => api_response(kind, config.not_found_instead),
+        RejectionKind::Unauthenticated { .. } => match config.sign_in_url.as_deref() {
+            Some(sign_in) if is_same_page(sign_in, return_to) => {
+                tracing::error!(
+                    "the sign-in page is itself protected; answering 401 instead of redirecting in a loop"
+                );
+                api_response(kind, config.not_found_instead)
             }
-        }
+            Some(sign_in) => redirect(&with_redirect_url(sign_in, return_to))
+                .unwrap_or_else(|| api_response(kind, config.not_found_instead)),
+            // Without a sign-in page there is nowhere to send the browser.
+            None => api_response(kind, config.not_found_instead),
+        },
+        // Signing in again would not add the claim: a redirect would loop.
+        RejectionKind::Claim { .. } => api_response(kind, config.not_found_instead),
         RejectionKind::Forbidden { .. } => match config.unauthorized_url.as_deref() {
             Some(url) => redirect(url).unwrap_or_else(|| forbidden_page(config)),
             None => forbidden_page(config),
@@ -313,6 +319,24 @@ fn original_url(parts: &Parts) -> String {
     format!("{scheme}://{host}{path}")
 }
 
+/// Whether `sign_in` names the page at `request_url` (absolute, or a path on
+/// this host), ignoring queries.
+fn is_same_page(sign_in: &str, request_url: &str) -> bool {
+    fn strip_query(url: &str) -> &str {
+        url.split(['?', '#']).next().unwrap_or("")
+    }
+    let sign_in = strip_query(sign_in);
+    let request = strip_query(request_url);
+    if sign_in.starts_with('/') {
+        let path = request.split_once("://").map_or(request, |(_, rest)| {
+            rest.find('/').map_or("/", |i| &rest[i..])
+        });
+        path == sign_in
+    } else {
+        request == sign_in
+    }
+}
+
 fn with_redirect_url(sign_in: &str, return_to: &str) -> String {
     let separator = if sign_in.contains('?') { '&' } else { '?' };
     let mut url = String::with_capacity(sign_in.len() + return_to.len() * 3 + 14);
@@ -356,6 +380,20 @@ mod tests {
             with_redirect_url("/sign-in?a=1", "/x"),
             "/sign-in?a=1&redirect_url=%2Fx"
         );
+    }
+
+    #[test]
+    fn protected_sign_in_page_is_detected_absolute_or_relative() {
+        assert!(is_same_page("/sign-in", "http://app.test/sign-in?x=1"));
+        assert!(is_same_page(
+            "http://app.test/sign-in",
+            "http://app.test/sign-in"
+        ));
+        assert!(!is_same_page("/sign-in", "http://app.test/dashboard"));
+        assert!(!is_same_page(
+            "https://accounts.dev/sign-in",
+            "http://app.test/sign-in"
+        ));
     }
 
     #[test]

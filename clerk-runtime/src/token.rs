@@ -92,13 +92,15 @@ pub fn decode(token: &str) -> Result<Decoded<'_>, VerifyError> {
     })
 }
 
-/// Exactly three non-empty-header, non-empty-payload parts separated by `.`.
+/// Exactly three parts separated by `.`, header and payload non-empty.
+///
+/// An empty signature is let through on purpose: an `alg: none` token has one,
+/// and it must be refused as `token-invalid-algorithm` (as Clerk's SDK does),
+/// which the header check decides before any key is touched.
 pub fn split(token: &str) -> Result<(&str, &str, &str), VerifyError> {
     let mut parts = token.split('.');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(h), Some(p), Some(s), None) if !h.is_empty() && !p.is_empty() && !s.is_empty() => {
-            Ok((h, p, s))
-        }
+        (Some(h), Some(p), Some(s), None) if !h.is_empty() && !p.is_empty() => Ok((h, p, s)),
         _ => Err(VerifyError::Malformed("a JWT has exactly three parts")),
     }
 }
@@ -122,11 +124,10 @@ fn is_json_object(bytes: &[u8]) -> bool {
 /// category for session tokens does not sign everyone out; only categories
 /// that name machine, OAuth or template tokens are singled out.
 pub fn category(header: &Header, sub: Option<&str>) -> Category {
-    if header
-        .typ
-        .as_deref()
-        .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"))
-    {
+    // RFC 9068 allows both the short and the full media type.
+    if header.typ.as_deref().is_some_and(|t| {
+        t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+    }) {
         return Category::OAuth;
     }
     if sub.is_some_and(|s| s.starts_with("mch_")) {
@@ -217,6 +218,10 @@ mod tests {
         assert_eq!(category(&h(None, None), Some("user_1")), Category::Session);
         assert_eq!(
             category(&h(Some("at+jwt"), None), Some("user_1")),
+            Category::OAuth
+        );
+        assert_eq!(
+            category(&h(Some("application/at+jwt"), None), None),
             Category::OAuth
         );
         assert_eq!(category(&h(None, None), Some("mch_1")), Category::Machine);

@@ -17,6 +17,7 @@ use crate::auth::Auth;
 use crate::claims::RawClaims;
 use crate::error::{ConfigError, VerifyError};
 use crate::jwks::{self, CachePolicy, InstantClock, JwksSource, RemoteKeys, VerifyingKey};
+use crate::revoked::RevokedSessions;
 use crate::token::{self, Category};
 
 /// Default clock skew tolerated on `exp`, `nbf` and `iat` (Clerk's default;
@@ -76,6 +77,7 @@ struct Inner {
     skew: i64,
     clock: Clock,
     cache: TokenCache,
+    revoked: RevokedSessions,
     key_generation: Arc<AtomicU64>,
 }
 
@@ -116,6 +118,13 @@ impl Verifier {
             return Ok(auth);
         }
         let verified = self.verify_uncached(token, now).await?;
+        // Checked after the signature (an unsigned sid proves nothing) and
+        // before caching, so a revoked session never re-enters the cache.
+        if let Some(sid) = verified.sid.as_deref()
+            && self.inner.revoked.is_revoked(sid, now)
+        {
+            return Err(VerifyError::SessionRevoked);
+        }
         let auth = Arc::new(verified.auth);
         self.inner.cache.insert(
             token,
@@ -131,9 +140,20 @@ impl Verifier {
         Ok(auth)
     }
 
-    /// Drop cached verifications of tokens of session `sid` (e.g. after
-    /// revoking it), so the next request re-verifies them from scratch.
+    /// Drop cached verifications of tokens of session `sid` (e.g. after an
+    /// organization switch), so the next request re-verifies them from scratch.
     pub fn invalidate_session(&self, sid: &str) {
+        self.inner.cache.invalidate_session(sid);
+    }
+
+    /// Refuse every token of session `sid` from now on (`session-revoked`),
+    /// cached or not. Wire it to the Backend API client's revoke hook so a
+    /// session signed out through this process stops working at once instead
+    /// of at its token's expiry:
+    /// `BackendClient::builder(sk).on_session_revoked(move |sid| verifier.revoke_session(sid))`.
+    /// Remembered for [`REVOKED_RETENTION_SECS`](crate::revoked::REVOKED_RETENTION_SECS), in memory.
+    pub fn revoke_session(&self, sid: &str) {
+        self.inner.revoked.revoke(sid, (self.inner.clock)());
         self.inner.cache.invalidate_session(sid);
     }
 
@@ -429,6 +449,7 @@ impl VerifierBuilder {
         let keys = match self.key.ok_or(ConfigError::MissingKey)? {
             KeyConfig::Pem(pem) => Keys::Static(Arc::new(VerifyingKey::from_pem(&pem)?)),
             KeyConfig::Remote(source) => {
+                source.validate()?;
                 let client = match self.http_client {
                     Some(client) => client,
                     None => jwks::default_client(self.http_timeout)?,
@@ -455,6 +476,7 @@ impl VerifierBuilder {
                 skew,
                 clock: self.clock.unwrap_or_else(|| Arc::new(system_now)),
                 cache: TokenCache::new(VERIFIED_CACHE_CAPACITY),
+                revoked: RevokedSessions::default(),
                 key_generation,
             }),
         })

@@ -5,4 +5,8 @@ mod browser;
 mod dev;
 mod example;
 mod jwks;
+mod layer;
+mod macros;
+mod oracle;
+mod routes;
 mod verify;

@@ -439,6 +439,22 @@ async fn invalidated_session_is_verified_again() {
     assert!(!Arc::ptr_eq(&first, &second));
 }
 
+#[tokio::test]
+async fn revoked_session_is_refused_at_once_even_when_cached() {
+    let verifier = Verifier::builder()
+        .pem(issuer().public_key_pem())
+        .clock(|| NOW)
+        .build()
+        .unwrap();
+    let token = issuer().mint(&session());
+    let other = issuer().mint(&session().session_id("sess_2"));
+    verifier.verify_at(&token, NOW).await.unwrap();
+    verifier.revoke_session("sess_1");
+    let err = verifier.verify_at(&token, NOW).await.unwrap_err();
+    assert_eq!(err.reason(), "session-revoked");
+    assert!(verifier.verify_at(&other, NOW).await.is_ok());
+}
+
 #[test]
 fn config_reads_variables_through_the_lookup() {
     let pem = issuer().public_key_pem();

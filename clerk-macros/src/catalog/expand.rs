@@ -62,7 +62,11 @@ fn validate(cx: &mut Ctxt, input: &CatalogInput) {
         if seen_keys.contains(&kind) {
             cx.error_spanned_by(
                 &entry.key,
-                format!("`{}` is declared twice in catalog!: list every name in one `{}: [...]`", kind.plural(), kind.plural()),
+                format!(
+                    "`{}` is declared twice in catalog!: list every name in one `{}: [...]`",
+                    kind.plural(),
+                    kind.plural()
+                ),
             );
         }
         seen_keys.push(kind);
@@ -74,7 +78,10 @@ fn validate(cx: &mut Ctxt, input: &CatalogInput) {
             } else if let Err(message) = check_shape(kind, &value) {
                 cx.error_spanned_by(lit, message);
             } else if seen_values.contains(&value) {
-                cx.error_spanned_by(lit, format!("{} \"{value}\" is listed twice", kind.singular()));
+                cx.error_spanned_by(
+                    lit,
+                    format!("{} \"{value}\" is listed twice", kind.singular()),
+                );
             }
             seen_values.push(value);
         }

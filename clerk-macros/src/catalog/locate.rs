@@ -35,7 +35,9 @@ pub(crate) fn locate() -> Option<Catalog> {
         .first()
         .and_then(|file| package_root(file))
         .unwrap_or_default();
-    files.iter().find_map(|file| cached_catalog(file, &package_root))
+    files
+        .iter()
+        .find_map(|file| cached_catalog(file, &package_root))
 }
 
 /// The package directory above `file`: the nearest with a `Cargo.toml`.
@@ -58,7 +60,10 @@ fn candidate_files(file: &Path) -> Vec<PathBuf> {
             files.push(dir.join(name));
         }
         // `src/api.rs` is the parent module of `src/api/`; `src` itself has none.
-        if dir.parent().is_some_and(|parent| !parent.join("Cargo.toml").is_file()) {
+        if dir
+            .parent()
+            .is_some_and(|parent| !parent.join("Cargo.toml").is_file())
+        {
             files.push(dir.with_extension("rs"));
         }
     }
@@ -71,10 +76,10 @@ fn cached_catalog(file: &Path, package_root: &Path) -> Option<Catalog> {
     // A poisoned lock only means another expansion panicked; the map is still usable.
     let mut guard = CACHE.lock().unwrap_or_else(|poison| poison.into_inner());
     let cache = guard.get_or_insert_with(HashMap::new);
-    if let Some((time, catalog)) = cache.get(file) {
-        if *time == modified {
-            return catalog.clone();
-        }
+    if let Some((time, catalog)) = cache.get(file)
+        && *time == modified
+    {
+        return catalog.clone();
     }
     let catalog = read_catalog(file, package_root);
     cache.insert(file.to_path_buf(), (modified, catalog.clone()));
@@ -121,8 +126,14 @@ mod tests {
         let file = dir.join("src/main.rs");
         std::fs::write(&file, "\ncatalog! { roles: [\"org:admin\"] }\n").unwrap();
         let catalog = read_catalog(&file, &dir).unwrap();
-        assert_eq!(catalog.origin, format!("src{}main.rs:2", std::path::MAIN_SEPARATOR));
-        assert_eq!(catalog.list(super::super::Kind::Role), Some(&["org:admin".to_owned()][..]));
+        assert_eq!(
+            catalog.origin,
+            format!("src{}main.rs:2", std::path::MAIN_SEPARATOR)
+        );
+        assert_eq!(
+            catalog.list(super::super::Kind::Role),
+            Some(&["org:admin".to_owned()][..])
+        );
         assert_eq!(catalog.list(super::super::Kind::Plan), None);
         std::fs::remove_dir_all(&dir).unwrap();
     }

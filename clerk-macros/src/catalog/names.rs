@@ -147,9 +147,7 @@ pub(crate) fn names_match(kind: Kind, used: &str, declared: &str) -> bool {
     match kind {
         Kind::Role | Kind::Permission => used == declared,
         Kind::Feature | Kind::Plan => match (split_scoped(used), split_scoped(declared)) {
-            (Ok((us, un)), Ok((ds, dn))) => {
-                un == dn && (us.is_none() || ds.is_none() || us == ds)
-            }
+            (Ok((us, un)), Ok((ds, dn))) => un == dn && (us.is_none() || ds.is_none() || us == ds),
             _ => used == declared,
         },
     }
@@ -165,7 +163,12 @@ pub(crate) fn did_you_mean<'a>(
     const THRESHOLD: f64 = 0.7;
     candidates
         .into_iter()
-        .map(|candidate| (strsim::normalized_damerau_levenshtein(value, candidate), candidate))
+        .map(|candidate| {
+            (
+                strsim::normalized_damerau_levenshtein(value, candidate),
+                candidate,
+            )
+        })
         .filter(|(score, _)| *score >= THRESHOLD)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
@@ -194,18 +197,31 @@ mod tests {
 
     #[test]
     fn permission_accepts_three_parts() {
-        assert_eq!(check_shape(Kind::Permission, "org:support-chat:read"), Ok(()));
+        assert_eq!(
+            check_shape(Kind::Permission, "org:support-chat:read"),
+            Ok(())
+        );
     }
 
     #[test]
     fn permission_given_as_role_is_pointed_out() {
         let message = check_shape(Kind::Role, "org:data:read").unwrap_err();
-        assert!(message.contains("permission = \"org:data:read\""), "{message}");
+        assert!(
+            message.contains("permission = \"org:data:read\""),
+            "{message}"
+        );
     }
 
     #[test]
     fn feature_accepts_known_scopes_and_bare_names() {
-        for value in ["o:data", "org:data", "organization:data", "u:beta", "user:beta", "beta"] {
+        for value in [
+            "o:data",
+            "org:data",
+            "organization:data",
+            "u:beta",
+            "user:beta",
+            "beta",
+        ] {
             assert_eq!(check_shape(Kind::Feature, value), Ok(()), "{value}");
         }
     }

@@ -29,7 +29,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
     };
-    handler::check_handler(&mut cx, &mut func, Marker::Claims);
+    handler::check_signature(&mut cx, &func, Marker::Claims);
+    handler::check_siblings(&mut cx, &mut func, Marker::Claims);
     match (cx.finish(), claims) {
         (Ok(()), Some(claims)) => {
             handler::insert_claims_guard(&mut func, &claims);

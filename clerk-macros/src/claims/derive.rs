@@ -49,7 +49,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         }
     };
     let Some(named) = named else {
-        return cx.finish().err().map(|e| e.to_compile_error()).unwrap_or_default();
+        return cx
+            .finish()
+            .err()
+            .map(|e| e.to_compile_error())
+            .unwrap_or_default();
     };
     let fields: Vec<Field<'_>> = named
         .named
@@ -82,7 +86,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
 }
 
 fn read_field(field: &Field<'_>) -> TokenStream {
-    let Field { ident, path, optional } = field;
+    let Field {
+        ident,
+        path,
+        optional,
+    } = field;
     // `ClaimSet::required`/`optional` deserialize with serde and name the
     // claim in `ClaimError::Missing`/`Invalid`; the field type picks `T`.
     if *optional {

@@ -12,7 +12,16 @@ use crate::ctxt::Ctxt;
 
 /// Every argument `#[protect]` accepts, for the "unknown argument" error.
 const ACCEPTED: [&str; 10] = [
-    "role", "permission", "feature", "plan", "org", "fresh", "condition", "pending", "any", "all",
+    "role",
+    "permission",
+    "feature",
+    "plan",
+    "org",
+    "fresh",
+    "condition",
+    "pending",
+    "any",
+    "all",
 ];
 
 /// One requirement; the top level and `all(...)` AND them, `any(...)` ORs.
@@ -128,7 +137,8 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, catalog: Option<&Catalog>) -> Option<Re
                     return None;
                 }
             };
-            let nested = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+            let nested = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            {
                 Ok(nested) => nested,
                 Err(error) => {
                     cx.syn_error(error);
@@ -145,8 +155,15 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, catalog: Option<&Catalog>) -> Option<Re
                 );
                 return None;
             }
-            let reqs: Vec<Req> = nested.iter().filter_map(|m| parse_req(cx, m, catalog)).collect();
-            Some(if name == "any" { Req::Any(reqs) } else { Req::All(reqs) })
+            let reqs: Vec<Req> = nested
+                .iter()
+                .filter_map(|m| parse_req(cx, m, catalog))
+                .collect();
+            Some(if name == "any" {
+                Req::Any(reqs)
+            } else {
+                Req::All(reqs)
+            })
         }
         _ => {
             cx.error_spanned_by(key, unknown_message(&name));
@@ -157,13 +174,19 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, catalog: Option<&Catalog>) -> Option<Re
 
 fn parse_condition(cx: &mut Ctxt, meta: &Meta) -> Option<Req> {
     let hint = "`condition` takes the path of a `fn(&Auth) -> bool`: write condition = is_owner";
+    let quoted = "`condition` takes the path of a `fn(&Auth) -> bool`, not a string";
     match meta {
         Meta::NameValue(nv) => match &nv.value {
             Expr::Path(path) if path.qself.is_none() => Some(Req::Condition(path.path.clone())),
-            Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) => {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => {
                 cx.error_spanned_by(
                     lit,
-                    format!("{hint}, without quotes: condition = {}", lit.value()),
+                    format!(
+                        "{quoted}: write condition = {} (without quotes)",
+                        lit.value()
+                    ),
                 );
                 None
             }
@@ -192,7 +215,9 @@ fn expect_str(cx: &mut Ctxt, meta: &Meta, name: &str, example: &str) -> Option<L
     let message = format!("`{name}` takes a string literal: write {name} = {example}");
     match meta {
         Meta::NameValue(nv) => match &nv.value {
-            Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) => Some(lit.clone()),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => Some(lit.clone()),
             other => {
                 cx.error_spanned_by(other, message);
                 None
@@ -216,7 +241,7 @@ fn unknown_message(name: &str) -> String {
         .map(|s| format!(": did you mean `{s}`?"))
         .unwrap_or_default();
     format!(
-        "unknown argument `{name}` in #[protect]{hint}\n\naccepted: {}",
+        "unknown argument `{name}` in #[protect]{hint}\naccepted: {}",
         ACCEPTED.join(", ")
     )
 }
@@ -246,16 +271,25 @@ mod tests {
 
     #[test]
     fn nested_any_all_parse() {
-        let (args, result) = parse(quote!(any(role = "org:admin", all(org, permission = "org:data:read")), pending));
+        let (args, result) = parse(quote!(
+            any(role = "org:admin", all(org, permission = "org:data:read")),
+            pending
+        ));
         assert!(result.is_ok());
         assert!(args.pending);
-        assert!(matches!(&args.reqs[..], [Req::Any(inner)] if matches!(&inner[1], Req::All(all) if all.len() == 2)));
+        assert!(
+            matches!(&args.reqs[..], [Req::Any(inner)] if matches!(&inner[1], Req::All(all) if all.len() == 2))
+        );
     }
 
     #[test]
     fn errors_accumulate() {
         let (_, result) = parse(quote!(role = "admin", rol = "org:x", fresh = "soon"));
-        let messages: Vec<String> = result.unwrap_err().into_iter().map(|e| e.to_string()).collect();
+        let messages: Vec<String> = result
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
         assert_eq!(messages.len(), 3, "{messages:?}");
         assert!(messages[1].contains("did you mean `role`?"), "{messages:?}");
     }

@@ -19,7 +19,12 @@ const ACCEPTED: &str = "a preset (\"strict_mfa\", \"strict\", \"moderate\", \"la
 
 /// Clerk's presets; a custom age uses the second factor, as they do.
 pub(crate) fn parse_fresh(value: &str) -> Result<Fresh, String> {
-    let preset = |level, after_minutes| Ok(Fresh { level, after_minutes });
+    let preset = |level, after_minutes| {
+        Ok(Fresh {
+            level,
+            after_minutes,
+        })
+    };
     match value {
         "strict_mfa" => return preset(Level::MultiFactor, 10),
         "strict" => return preset(Level::SecondFactor, 10),
@@ -29,9 +34,13 @@ pub(crate) fn parse_fresh(value: &str) -> Result<Fresh, String> {
     }
     let lower = value.to_ascii_lowercase();
     if lower != value && parse_fresh(&lower).is_ok() {
-        return Err(format!("invalid fresh value \"{value}\": write \"{lower}\""));
+        return Err(format!(
+            "invalid fresh value \"{value}\": write \"{lower}\""
+        ));
     }
-    let digits_end = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let digits_end = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
     let (number, unit) = value.split_at(digits_end);
     if number.is_empty() {
         return Err(format!("invalid fresh value \"{value}\": write {ACCEPTED}"));
@@ -61,7 +70,9 @@ pub(crate) fn parse_fresh(value: &str) -> Result<Fresh, String> {
             level: Level::SecondFactor,
             after_minutes,
         }),
-        None => Err(format!("invalid fresh value \"{value}\": the age is too large")),
+        None => Err(format!(
+            "invalid fresh value \"{value}\": the age is too large"
+        )),
     }
 }
 
@@ -71,17 +82,47 @@ mod tests {
 
     #[test]
     fn presets_match_clerk() {
-        assert_eq!(parse_fresh("strict_mfa"), Ok(Fresh { level: Level::MultiFactor, after_minutes: 10 }));
-        assert_eq!(parse_fresh("strict"), Ok(Fresh { level: Level::SecondFactor, after_minutes: 10 }));
-        assert_eq!(parse_fresh("moderate"), Ok(Fresh { level: Level::SecondFactor, after_minutes: 60 }));
-        assert_eq!(parse_fresh("lax"), Ok(Fresh { level: Level::SecondFactor, after_minutes: 1440 }));
+        assert_eq!(
+            parse_fresh("strict_mfa"),
+            Ok(Fresh {
+                level: Level::MultiFactor,
+                after_minutes: 10
+            })
+        );
+        assert_eq!(
+            parse_fresh("strict"),
+            Ok(Fresh {
+                level: Level::SecondFactor,
+                after_minutes: 10
+            })
+        );
+        assert_eq!(
+            parse_fresh("moderate"),
+            Ok(Fresh {
+                level: Level::SecondFactor,
+                after_minutes: 60
+            })
+        );
+        assert_eq!(
+            parse_fresh("lax"),
+            Ok(Fresh {
+                level: Level::SecondFactor,
+                after_minutes: 1440
+            })
+        );
     }
 
     #[test]
     fn durations_convert_to_minutes_at_second_factor() {
         assert_eq!(parse_fresh("10m").map(|f| f.after_minutes), Ok(10));
         assert_eq!(parse_fresh("2h").map(|f| f.after_minutes), Ok(120));
-        assert_eq!(parse_fresh("1d"), Ok(Fresh { level: Level::SecondFactor, after_minutes: 1440 }));
+        assert_eq!(
+            parse_fresh("1d"),
+            Ok(Fresh {
+                level: Level::SecondFactor,
+                after_minutes: 1440
+            })
+        );
     }
 
     #[test]
@@ -96,13 +137,20 @@ mod tests {
 
     #[test]
     fn wrong_case_preset_suggests_lowercase() {
-        assert!(parse_fresh("Strict").unwrap_err().contains("write \"strict\""));
+        assert!(
+            parse_fresh("Strict")
+                .unwrap_err()
+                .contains("write \"strict\"")
+        );
     }
 
     #[test]
     fn prose_is_rejected_with_the_accepted_forms() {
         let message = parse_fresh("10 minutes").unwrap_err();
-        assert!(message.contains("\"strict_mfa\"") && message.contains("\"1h\""), "{message}");
+        assert!(
+            message.contains("\"strict_mfa\"") && message.contains("\"1h\""),
+            "{message}"
+        );
     }
 
     #[test]

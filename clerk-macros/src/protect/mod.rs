@@ -21,18 +21,20 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::new();
     let catalog = locate();
     let args = parse_args(&mut cx, attr, catalog.as_ref());
-    let arg_errors = cx.has_errors();
-    handler::check_handler(&mut cx, &mut func, Marker::Protect);
-    let signature_ok = cx.has_errors() == arg_errors;
+    let signature_ok = handler::check_signature(&mut cx, &func, Marker::Protect);
+    handler::check_siblings(&mut cx, &mut func, Marker::Protect);
     let result = cx.finish();
     if !signature_ok {
         // Without a usable signature there is nothing to guard: emit the
         // item as written so the rest of the file still type-checks.
-        return handler::with_error(result.unwrap_err(), handler::tokens(&func));
+        return match result {
+            Ok(()) => handler::tokens(&func),
+            Err(error) => handler::with_error(error, handler::tokens(&func)),
+        };
     }
-    // With argument errors the handler is still guarded (by what did
-    // parse): the crate cannot compile anyway, and `routes!` is spared a
-    // second, misleading "not marked #[protect]" error.
+    // With argument or attribute errors the handler is still guarded (by
+    // what did parse): the crate cannot compile anyway, and `routes!` is
+    // spared a second, misleading "not marked #[protect]" error.
     let expanded = handler::expand_guarded(func, policy_tokens(&args));
     match result {
         Ok(()) => expanded,

@@ -18,7 +18,9 @@ pub(crate) fn check_method(method: &str) -> Result<&'static str, String> {
     }
     let upper = method.to_ascii_uppercase();
     if METHODS.iter().any(|(name, _)| *name == upper) {
-        return Err(format!("HTTP methods are written in uppercase: write {upper}"));
+        return Err(format!(
+            "HTTP methods are written in uppercase: write {upper}"
+        ));
     }
     let accepted: Vec<&str> = METHODS.iter().map(|(name, _)| *name).collect();
     Err(format!(
@@ -54,11 +56,15 @@ pub(crate) fn check_path(path: &str) -> Result<String, String> {
         let mut rest = *segment;
         while let Some(open) = rest.find(['{', '}']) {
             if rest.as_bytes()[open] == b'}' {
-                return Err(format!("unmatched `}}` in route path \"{path}\": captures are written {{name}}"));
+                return Err(format!(
+                    "unmatched `}}` in route path \"{path}\": captures are written {{name}}"
+                ));
             }
             shape.push_str(&rest[..open]);
             let Some(close) = rest[open..].find('}') else {
-                return Err(format!("unclosed `{{` in route path \"{path}\": captures are written {{name}}"));
+                return Err(format!(
+                    "unclosed `{{` in route path \"{path}\": captures are written {{name}}"
+                ));
             };
             let inner = &rest[open + 1..open + close];
             let (catch_all, name) = match inner.strip_prefix('*') {
@@ -78,7 +84,9 @@ pub(crate) fn check_path(path: &str) -> Result<String, String> {
                 ));
             }
             if names.contains(&name) {
-                return Err(format!("capture `{{{name}}}` appears twice in route path \"{path}\""));
+                return Err(format!(
+                    "capture `{{{name}}}` appears twice in route path \"{path}\""
+                ));
             }
             names.push(name);
             shape.push_str(if catch_all { "{*}" } else { "{}" });
@@ -100,12 +108,19 @@ mod tests {
 
     #[test]
     fn lowercase_method_suggests_uppercase() {
-        assert_eq!(check_method("get"), Err("HTTP methods are written in uppercase: write GET".to_owned()));
+        assert_eq!(
+            check_method("get"),
+            Err("HTTP methods are written in uppercase: write GET".to_owned())
+        );
     }
 
     #[test]
     fn unknown_method_lists_accepted() {
-        assert!(check_method("TRACE").unwrap_err().contains("GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"));
+        assert!(
+            check_method("TRACE")
+                .unwrap_err()
+                .contains("GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS")
+        );
     }
 
     #[test]
@@ -116,7 +131,11 @@ mod tests {
 
     #[test]
     fn star_catch_all_suggests_braces() {
-        assert!(check_path("/files/*rest").unwrap_err().contains("\"/files/{*rest}\""));
+        assert!(
+            check_path("/files/*rest")
+                .unwrap_err()
+                .contains("\"/files/{*rest}\"")
+        );
     }
 
     #[test]

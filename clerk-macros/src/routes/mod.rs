@@ -35,10 +35,19 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     for route in &input.routes {
         let method = route.method.to_string();
         let path = route.path.value();
-        let function = check_method(&method).map_err(|m| cx.error_spanned_by(&route.method, m)).ok();
-        let shape = check_path(&path).map_err(|m| cx.error_spanned_by(&route.path, m)).ok();
-        let (Some(function), Some(shape)) = (function, shape) else { continue };
-        if let Some(first) = checked.iter().find(|c| c.method == method && c.path == path) {
+        let function = check_method(&method)
+            .map_err(|m| cx.error_spanned_by(&route.method, m))
+            .ok();
+        let shape = check_path(&path)
+            .map_err(|m| cx.error_spanned_by(&route.path, m))
+            .ok();
+        let (Some(function), Some(shape)) = (function, shape) else {
+            continue;
+        };
+        if let Some(first) = checked
+            .iter()
+            .find(|c| c.method == method && c.path == path)
+        {
             cx.error_spanned_by(
                 &route.path,
                 format!(
@@ -47,10 +56,16 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                     path_text(&first.input.handler)
                 ),
             );
-            cx.error_spanned_by(&first.input.path, format!("{method} \"{path}\" is first declared here"));
+            cx.error_spanned_by(
+                &first.input.path,
+                format!("{method} \"{path}\" is first declared here"),
+            );
             continue;
         }
-        if let Some((other, _, _)) = shapes.iter().find(|(raw, s, _)| *s == shape && *raw != path) {
+        if let Some((other, _, _)) = shapes
+            .iter()
+            .find(|(raw, s, _)| *s == shape && *raw != path)
+        {
             cx.error_spanned_by(
                 &route.path,
                 format!(
@@ -61,7 +76,12 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             continue;
         }
         shapes.push((path.clone(), shape, route));
-        checked.push(Checked { input: route, method, function, path });
+        checked.push(Checked {
+            input: route,
+            method,
+            function,
+            path,
+        });
     }
 
     let entries = checked.iter().map(|route| {
@@ -69,7 +89,8 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         let method = &route.method;
         let path = &route.path;
         let name = path_text(handler);
-        let policy = quote_spanned!(handler.span()=> ::clerk_runtime::__private::policy_of(&#handler));
+        let policy =
+            quote_spanned!(handler.span()=> ::clerk_runtime::__private::policy_of(&#handler));
         quote! {
             ::clerk_runtime::Route { method: #method, path: #path, policy: #policy, handler: #name }
         }

@@ -19,14 +19,21 @@ impl Parse for RoutesInput {
         let mut routes = Vec::new();
         while !input.is_empty() {
             let method: Ident = input.parse().map_err(|e| {
-                syn::Error::new(e.span(), "expected a route: METHOD \"/path\" => handler, e.g. GET \"/\" => index")
+                syn::Error::new(
+                    e.span(),
+                    "expected a route: METHOD \"/path\" => handler, e.g. GET \"/\" => index",
+                )
             })?;
             let path: LitStr = input.parse().map_err(|e| {
                 syn::Error::new(e.span(), "expected the route's path as a string literal, e.g. GET \"/items\" => list_items")
             })?;
             input.parse::<Token![=>]>()?;
             let handler: Path = input.parse()?;
-            routes.push(RouteInput { method, path, handler });
+            routes.push(RouteInput {
+                method,
+                path,
+                handler,
+            });
             if input.is_empty() {
                 break;
             }
