@@ -77,7 +77,7 @@ pub struct Organization {
     pub(crate) role: Option<Box<str>>,
     pub(crate) permissions: Box<[Box<str>]>,
     /// Indices into `permissions`, sorted by value, so a check is a binary search.
-    pub(crate) sorted: Box<[u32]>,
+    pub(crate) sorted: Box<[usize]>,
 }
 
 impl Organization {
@@ -87,8 +87,8 @@ impl Organization {
         role: Option<Box<str>>,
         permissions: Vec<Box<str>>,
     ) -> Self {
-        let mut sorted: Vec<u32> = (0..permissions.len() as u32).collect();
-        sorted.sort_unstable_by(|&a, &b| permissions[a as usize].cmp(&permissions[b as usize]));
+        let mut sorted: Vec<usize> = (0..permissions.len()).collect();
+        sorted.sort_unstable_by(|&a, &b| permissions[a].cmp(&permissions[b]));
         Self {
             id,
             slug,
@@ -127,7 +127,7 @@ impl Organization {
     /// Whether the permission list holds `org:` + `rest` exactly.
     pub(crate) fn holds_prefixed(&self, rest: &str) -> bool {
         self.sorted
-            .binary_search_by(|&i| check::cmp_org_prefixed(&self.permissions[i as usize], rest))
+            .binary_search_by(|&i| check::cmp_org_prefixed(&self.permissions[i], rest))
             .is_ok()
     }
 }

@@ -1,5 +1,5 @@
 //! Clerk session token claims: the JSON shape ([`RawClaims`]), its v1/v2
-//! decoding into an [`Auth`], and the custom claims view ([`ClaimSet`]).
+//! decoding into an [`Auth`](crate::auth::Auth), and the custom claims view ([`ClaimSet`]).
 
 mod custom;
 mod decode;

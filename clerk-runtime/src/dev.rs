@@ -23,6 +23,8 @@ use crate::verify::{Clock, Verifier, system_now};
 
 /// Default issuer of dev tokens.
 pub const DEV_ISSUER: &str = "https://dev.clerk.localhost";
+/// How long [`DevServer::shutdown`] waits for open connections to finish.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// Default session token lifetime: Clerk's 60 s.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
 
@@ -297,7 +299,7 @@ impl DevIssuer {
                 "org_role",
                 Value::from(format!("org:{}", strip_org(&org.role))),
             );
-            set("org_permissions", json!(org.permissions));
+            set("org_permissions", json!(s.permissions));
         }
         p
     }
@@ -321,7 +323,7 @@ fn encode_v2_org(s: &DevSession) -> (Vec<String>, Option<Value>) {
     let Some(org) = &s.org else {
         return (fea, None);
     };
-    let pairs: Vec<(&str, &str)> = org
+    let pairs: Vec<(&str, &str)> = s
         .permissions
         .iter()
         .filter_map(|p| p.strip_prefix("org:")?.rsplit_once(':'))
@@ -386,15 +388,13 @@ fn bits_to_decimal(bits: &[bool]) -> String {
 
 /// An organization membership of a [`DevSession`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DevOrg {
+struct DevOrg {
     /// Organization id (`org_...`).
-    pub id: String,
+    id: String,
     /// Organization slug.
-    pub slug: String,
+    slug: String,
     /// Role, with or without the `org:` prefix.
-    pub role: String,
-    /// Permissions, `org:<feature>:<action>`.
-    pub permissions: Vec<String>,
+    role: String,
 }
 
 /// What a dev session token says. Build with [`DevSession::new`] and the
@@ -405,6 +405,7 @@ pub struct DevSession {
     session_id: String,
     azp: Option<String>,
     org: Option<DevOrg>,
+    permissions: Vec<String>,
     features: Vec<String>,
     plans: Vec<String>,
     status: String,
@@ -425,13 +426,14 @@ impl DevSession {
             user_id,
             azp: None,
             org: None,
+            permissions: Vec::new(),
             features: Vec::new(),
             plans: Vec::new(),
             status: "active".into(),
             fva: None,
             actor: None,
             custom: Value::Object(Map::new()),
-            lifetime: 60,
+            lifetime: i64::try_from(DEFAULT_LIFETIME.as_secs()).unwrap_or(60),
             issued_at: None,
         }
     }
@@ -455,33 +457,22 @@ impl DevSession {
         slug: impl Into<String>,
         role: impl Into<String>,
     ) -> Self {
-        let permissions = self.org.take().map(|o| o.permissions).unwrap_or_default();
         self.org = Some(DevOrg {
             id: id.into(),
             slug: slug.into(),
             role: role.into(),
-            permissions,
         });
         self
     }
 
-    /// Organization permissions (`org:<feature>:<action>`); needs [`DevSession::org`].
+    /// Organization permissions (`org:<feature>:<action>`); minted only
+    /// together with an organization ([`DevSession::org`]), as in Clerk.
     pub fn permissions<I, S>(mut self, permissions: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let list: Vec<String> = permissions.into_iter().map(Into::into).collect();
-        if let Some(org) = &mut self.org {
-            org.permissions = list;
-        } else {
-            self.org = Some(DevOrg {
-                id: String::new(),
-                slug: String::new(),
-                role: String::new(),
-                permissions: list,
-            });
-        }
+        self.permissions = permissions.into_iter().map(Into::into).collect();
         self
     }
 
@@ -561,12 +552,18 @@ impl DevServer {
         format!("{}/.well-known/jwks.json", self.url)
     }
 
-    /// Stop the server and wait for it to finish.
+    /// Stop the server: graceful for up to [`SHUTDOWN_GRACE`], then aborted
+    /// (a client's idle keep-alive connection must not hold it open).
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let _ = (&mut self.task).await;
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task)
+            .await
+            .is_err()
+        {
+            self.task.abort();
+        }
     }
 }
 
@@ -575,6 +572,8 @@ impl Drop for DevServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        // Drop cannot wait for a graceful end; stop accepting at once.
+        self.task.abort();
     }
 }
 

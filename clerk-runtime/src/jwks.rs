@@ -7,8 +7,9 @@
 //!   verification is one RSA operation, not a DER parse plus one;
 //! - the hot path is a read of an `Arc` snapshot behind a `std::sync::RwLock`
 //!   held for a pointer copy; no async lock is taken unless a fetch is due;
-//! - at most one fetch is in flight; callers that waited re-check the new
-//!   snapshot instead of fetching again;
+//! - at most one fetch is in flight; callers with an unknown kid wait for it
+//!   and re-check the new snapshot instead of fetching again, callers whose
+//!   kid is cached (but stale) keep using it without waiting;
 //! - a token with an unknown `kid` triggers at most one refetch per
 //!   [`CachePolicy::unknown_kid_cooldown`], so a storm of bogus kids costs
 //!   one request to Clerk, not one per token;
@@ -258,6 +259,27 @@ impl std::fmt::Debug for JwksSource {
 }
 
 impl JwksSource {
+    /// The public JWKS of a Frontend API host (e.g. `clerk.example.com`, as
+    /// given by [`crate::config::ClerkConfig::frontend_api`]).
+    pub fn frontend_api(host: &str) -> Self {
+        Self::Url(format!("https://{host}/.well-known/jwks.json"))
+    }
+
+    /// Fails when the URL is not an absolute http(s) URL.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        let (setting, url) = match self {
+            Self::BackendApi { .. } => ("CLERK_API_URL", self.url()),
+            Self::Url(url) => ("jwks_url", url.clone()),
+        };
+        match reqwest::Url::parse(&url) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
+            _ => Err(ConfigError::invalid(
+                setting,
+                "expected an absolute http(s) URL",
+            )),
+        }
+    }
+
     fn url(&self) -> String {
         match self {
             Self::BackendApi { api_url, .. } => {
@@ -400,7 +422,13 @@ impl RemoteKeys {
             CacheDecision::Unavailable => return Err(unavailable(&snap)),
             CacheDecision::Refresh => {}
         }
-        let _guard = self.refresh.lock().await;
+        let _guard = match self.refresh.try_lock() {
+            Ok(guard) => guard,
+            // A refresh is in flight and we already hold a (stale) key: use
+            // it rather than queue behind a possibly slow fetch.
+            Err(_) if snap.keys.get(kid).is_some() => return found(&snap, kid),
+            Err(_) => self.refresh.lock().await,
+        };
         let latest = self.current();
         if latest.attempt != snap.attempt {
             // Someone fetched while we waited: use their result.
@@ -640,6 +668,14 @@ mod tests {
             KeySet::from_jwks_json(&json).unwrap_err().reason(),
             "jwk-remote-invalid"
         );
+    }
+
+    #[test]
+    fn frontend_api_source_points_at_the_well_known_jwks() {
+        let JwksSource::Url(url) = JwksSource::frontend_api("clerk.example.com") else {
+            panic!("expected a URL source");
+        };
+        assert_eq!(url, "https://clerk.example.com/.well-known/jwks.json");
     }
 
     #[test]

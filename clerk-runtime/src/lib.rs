@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod backend;
 pub mod catalog;
 pub mod claims;
 pub mod config;

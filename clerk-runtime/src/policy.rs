@@ -297,3 +297,240 @@ fn write_joined(f: &mut fmt::Formatter<'_>, rules: &[Rule], separator: &str) -> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::{Condition, Decision, FactorLevel, Policy, Protection, Reverification, Rule};
+    use crate::auth::Auth;
+    use crate::claims::auth_from_json;
+
+    fn auth(extra: Value) -> Auth {
+        let mut payload = json!({"sub": "user_1", "sid": "sess_1", "exp": 2_000_000_000});
+        if let (Value::Object(map), Value::Object(extra)) = (&mut payload, extra) {
+            map.extend(extra);
+        }
+        auth_from_json(payload).expect("valid claims")
+    }
+
+    fn admin() -> Auth {
+        auth(
+            json!({"org_id": "org_1", "org_role": "org:admin", "org_permissions": ["org:data:read"]}),
+        )
+    }
+
+    const fn protect(rule: Rule) -> Policy {
+        Policy::Protected(Protection {
+            rule,
+            allow_pending: false,
+        })
+    }
+
+    fn is_user_one(auth: &Auth) -> bool {
+        auth.user_id() == "user_1"
+    }
+
+    const USER_ONE: Condition = Condition {
+        name: "is_user_one",
+        check: is_user_one,
+    };
+
+    #[test]
+    fn public_policy_allows_signed_out_requests() {
+        assert_eq!(Policy::Public.allows(None), Decision::Allowed);
+    }
+
+    #[test]
+    fn protected_policy_reports_signed_out_without_a_session() {
+        assert_eq!(protect(Rule::SignedIn).allows(None), Decision::SignedOut);
+    }
+
+    #[test]
+    fn protected_policy_allows_an_active_session_that_meets_the_rule() {
+        assert_eq!(
+            protect(Rule::Role("admin")).allows(Some(&admin())),
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn failing_rule_is_forbidden() {
+        assert_eq!(
+            protect(Rule::Role("org:owner")).allows(Some(&admin())),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn pending_session_is_signed_out_by_default() {
+        let pending = auth(json!({"sts": "pending"}));
+        assert_eq!(
+            protect(Rule::SignedIn).allows(Some(&pending)),
+            Decision::SignedOut
+        );
+    }
+
+    #[test]
+    fn pending_session_is_allowed_when_the_route_opts_in() {
+        let pending = auth(json!({"sts": "pending"}));
+        let policy = Policy::Protected(Protection {
+            rule: Rule::SignedIn,
+            allow_pending: true,
+        });
+        assert_eq!(policy.allows(Some(&pending)), Decision::Allowed);
+    }
+
+    #[test]
+    fn unknown_session_status_is_signed_out_even_when_pending_is_allowed() {
+        let odd = auth(json!({"sts": "frozen"}));
+        let policy = Policy::Protected(Protection {
+            rule: Rule::SignedIn,
+            allow_pending: true,
+        });
+        assert_eq!(policy.allows(Some(&odd)), Decision::SignedOut);
+    }
+
+    #[test]
+    fn org_rule_needs_an_active_organization() {
+        assert!(Rule::Org.allows(&admin()));
+        assert!(!Rule::Org.allows(&auth(json!({}))));
+    }
+
+    #[test]
+    fn any_passes_when_one_rule_passes() {
+        let rule = Rule::Any(&[Rule::Role("org:owner"), Rule::Permission("org:data:read")]);
+        assert!(rule.allows(&admin()));
+        assert!(!Rule::Any(&[Rule::Role("org:owner")]).allows(&admin()));
+    }
+
+    #[test]
+    fn all_needs_every_rule() {
+        let rule = Rule::All(&[Rule::Role("org:admin"), Rule::Permission("org:data:delete")]);
+        assert!(!rule.allows(&admin()));
+        let rule = Rule::All(&[Rule::Role("org:admin"), Rule::Permission("org:data:read")]);
+        assert!(rule.allows(&admin()));
+    }
+
+    #[test]
+    fn empty_any_fails_and_empty_all_passes() {
+        assert!(!Rule::Any(&[]).allows(&admin()));
+        assert!(Rule::All(&[]).allows(&admin()));
+    }
+
+    #[test]
+    fn condition_rule_calls_its_predicate() {
+        assert!(Rule::Condition(USER_ONE).allows(&admin()));
+        let other = auth_from_json(json!({"sub": "user_2", "exp": 2_000_000_000})).expect("valid");
+        assert!(!Rule::Condition(USER_ONE).allows(&other));
+    }
+
+    #[test]
+    fn fresh_rule_checks_factor_age() {
+        assert!(Rule::Fresh(Reverification::STRICT).allows(&auth(json!({"fva": [0, 3]}))));
+        assert!(!Rule::Fresh(Reverification::STRICT).allows(&auth(json!({"fva": [0, 30]}))));
+    }
+
+    #[test]
+    fn feature_and_plan_rules_use_the_v2_claims() {
+        let auth = auth(json!({"v": 2, "fea": "o:export", "pla": "u:pro"}));
+        assert!(Rule::Feature("org:export").allows(&auth));
+        assert!(Rule::Plan("pro").allows(&auth));
+        assert!(!Rule::Plan("org:pro").allows(&auth));
+    }
+
+    #[test]
+    fn presets_match_clerk() {
+        use FactorLevel::*;
+        assert_eq!(
+            Reverification::STRICT_MFA,
+            Reverification::new(MultiFactor, 10)
+        );
+        assert_eq!(
+            Reverification::STRICT,
+            Reverification::new(SecondFactor, 10)
+        );
+        assert_eq!(
+            Reverification::MODERATE,
+            Reverification::new(SecondFactor, 60)
+        );
+        assert_eq!(
+            Reverification::LAX,
+            Reverification::new(SecondFactor, 1_440)
+        );
+    }
+
+    #[test]
+    fn presets_are_found_by_name_and_named_back() {
+        for name in ["strict_mfa", "strict", "moderate", "lax"] {
+            let preset = Reverification::preset(name).expect("known preset");
+            assert_eq!(preset.preset_name(), Some(name));
+        }
+        assert_eq!(Reverification::preset("paranoid"), None);
+    }
+
+    #[test]
+    fn display_of_simple_policies() {
+        assert_eq!(Policy::Public.to_string(), "public");
+        assert_eq!(protect(Rule::SignedIn).to_string(), "signed in");
+        assert_eq!(
+            protect(Rule::Role("org:admin")).to_string(),
+            "role org:admin"
+        );
+        assert_eq!(
+            protect(Rule::Condition(USER_ONE)).to_string(),
+            "condition is_user_one"
+        );
+    }
+
+    #[test]
+    fn display_of_combined_rules() {
+        const RULE: Rule = Rule::All(&[
+            Rule::Any(&[Rule::Role("org:admin"), Rule::Permission("org:data:delete")]),
+            Rule::Fresh(Reverification::STRICT),
+        ]);
+        assert_eq!(
+            protect(RULE).to_string(),
+            "any(role org:admin, permission org:data:delete) & fresh(strict)"
+        );
+    }
+
+    #[test]
+    fn display_of_custom_reverification_and_pending() {
+        let policy = Policy::Protected(Protection {
+            rule: Rule::Fresh(Reverification::new(FactorLevel::FirstFactor, 30)),
+            allow_pending: true,
+        });
+        assert_eq!(
+            policy.to_string(),
+            "fresh(first_factor < 30m) (pending allowed)"
+        );
+    }
+
+    #[test]
+    fn public_policy_serializes_as_its_kind() {
+        assert_eq!(
+            serde_json::to_value(Policy::Public).expect("json"),
+            json!({"kind": "public"})
+        );
+    }
+
+    #[test]
+    fn protected_policy_serializes_rule_tree_and_condition_name() {
+        const RULE: Rule = Rule::Any(&[
+            Rule::SignedIn,
+            Rule::Role("org:admin"),
+            Rule::Fresh(Reverification::MODERATE),
+            Rule::Condition(USER_ONE),
+        ]);
+        assert_eq!(
+            serde_json::to_value(protect(RULE)).expect("json"),
+            json!({"kind": "protected", "allow_pending": false, "rule": {"any": [
+                "signed_in",
+                {"role": "org:admin"},
+                {"fresh": {"level": "second_factor", "after_minutes": 60}},
+                {"condition": "is_user_one"},
+            ]}})
+        );
+    }
+}

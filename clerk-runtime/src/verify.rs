@@ -104,6 +104,13 @@ impl Verifier {
 
     /// Verify `token` as of `now` (unix seconds).
     pub async fn verify_at(&self, token: &str, now: i64) -> Result<Arc<Auth>, VerifyError> {
+        // Before the cache lookup: an oversized token must not even be hashed.
+        if token.len() > token::MAX_TOKEN_BYTES {
+            return Err(VerifyError::TooLarge {
+                len: token.len(),
+                max: token::MAX_TOKEN_BYTES,
+            });
+        }
         let generation = self.inner.key_generation.load(Ordering::Acquire);
         if let Some(auth) = self.inner.cache.get(token, now, generation) {
             return Ok(auth);
@@ -422,6 +429,7 @@ impl VerifierBuilder {
         let keys = match self.key.ok_or(ConfigError::MissingKey)? {
             KeyConfig::Pem(pem) => Keys::Static(Arc::new(VerifyingKey::from_pem(&pem)?)),
             KeyConfig::Remote(source) => {
+                source.validate()?;
                 let client = match self.http_client {
                     Some(client) => client,
                     None => jwks::default_client(self.http_timeout)?,

@@ -1,4 +1,8 @@
 //! Integration tests of clerk-runtime, one module per area.
 
+mod backend;
+mod dev;
+mod jwks;
 mod layer;
 mod routes;
+mod verify;

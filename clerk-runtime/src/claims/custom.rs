@@ -123,6 +123,13 @@ pub trait FromClaims: Sized + Send + Sync + 'static {
     fn from_claims(claims: &ClaimSet) -> Result<Self, ClaimError>;
 }
 
+/// The whole claim set, for handlers that read claims ad hoc.
+impl FromClaims for ClaimSet {
+    fn from_claims(claims: &ClaimSet) -> Result<Self, ClaimError> {
+        Ok(claims.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -448,3 +448,101 @@ mod tests {
         assert_bounds::<Auth>();
     }
 }
+
+/// Decoding checked against an independent big-integer reference.
+#[cfg(test)]
+mod properties {
+    use num_bigint::BigUint;
+    use proptest::prelude::*;
+
+    use super::{normalized_role, v2_permissions};
+    use crate::auth::{Entitlements, normalize_org_key};
+    use crate::claims::mask::set_bits_below;
+
+    /// Semantics §2 written the obvious way, with `num-bigint` for the masks.
+    fn reference(fea: &[(&str, String)], actions: &[String], masks: &[String]) -> Vec<String> {
+        if actions.is_empty() || masks.is_empty() {
+            return Vec::new();
+        }
+        let org_features = fea
+            .iter()
+            .filter(|(scope, _)| matches!(*scope, "o" | "ou" | "uo"))
+            .map(|(_, name)| name);
+        let mut out = Vec::new();
+        for (feature, mask) in org_features.zip(masks) {
+            let digits_only = !mask.is_empty() && mask.bytes().all(|b| b.is_ascii_digit());
+            let Some(value) = digits_only
+                .then(|| BigUint::parse_bytes(mask.as_bytes(), 10))
+                .flatten()
+            else {
+                continue;
+            };
+            for (j, action) in actions.iter().enumerate() {
+                if value.bit(j as u64) {
+                    out.push(format!("org:{feature}:{action}"));
+                }
+            }
+        }
+        out
+    }
+
+    /// A mask below 2^200, sometimes zero-padded, or junk that is not all digits.
+    fn mask() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => (proptest::collection::vec(any::<u8>(), 0..=25), 0usize..3)
+                .prop_map(|(bytes, zeros)| format!("{}{}", "0".repeat(zeros), BigUint::from_bytes_le(&bytes))),
+            1 => "[0-9a-z+ .-]{0,6}",
+        ]
+    }
+
+    fn scope() -> impl Strategy<Value = &'static str> {
+        prop_oneof![Just("o"), Just("u"), Just("ou"), Just("uo")]
+    }
+
+    proptest! {
+        #[test]
+        fn fpm_decoding_matches_the_bigint_reference(
+            scopes in proptest::collection::vec(scope(), 0..6),
+            action_count in 0usize..210,
+            masks in proptest::collection::vec(mask(), 1..8),
+        ) {
+            let fea: Vec<(&str, String)> =
+                scopes.iter().enumerate().map(|(i, s)| (*s, format!("f{i}"))).collect();
+            let actions: Vec<String> = (0..action_count).map(|i| format!("a{i}")).collect();
+            let fea_claim = fea.iter().map(|(s, n)| format!("{s}:{n}")).collect::<Vec<_>>().join(",");
+            let got: Vec<String> = v2_permissions(
+                &Entitlements::parse(&fea_claim),
+                &actions.join(","),
+                &masks.join(","),
+            )
+            .into_iter()
+            .map(String::from)
+            .collect();
+            // Clerk trims each mask before reading it.
+            let masks_trimmed: Vec<String> = masks.iter().map(|m| m.trim().to_owned()).collect();
+            prop_assert_eq!(got, reference(&fea, &actions, &masks_trimmed));
+        }
+
+        #[test]
+        fn mask_bits_match_the_bigint_bits(bytes in proptest::collection::vec(any::<u8>(), 0..=25), limit in 0usize..220) {
+            let value = BigUint::from_bytes_le(&bytes);
+            let expected: Vec<usize> = (0..limit).filter(|&j| value.bit(j as u64)).collect();
+            prop_assert_eq!(set_bits_below(&value.to_string(), limit), expected);
+        }
+
+        #[test]
+        fn org_normalisation_is_idempotent(key in "(org:){0,3}[a-z:_]{0,12}") {
+            let once = normalize_org_key(&key);
+            prop_assert_eq!(normalize_org_key(once), once);
+            let role = normalized_role(&key);
+            prop_assert_eq!(role.as_deref().and_then(normalized_role), role.clone());
+        }
+
+        #[test]
+        fn any_number_of_org_prefixes_names_the_same_role(prefixes in 0usize..5, role in "[a-z_]{1,10}") {
+            let spelled = format!("{}{role}", "org:".repeat(prefixes));
+            let expected: Box<str> = format!("org:{role}").into();
+            prop_assert_eq!(normalized_role(&spelled), Some(expected));
+        }
+    }
+}
