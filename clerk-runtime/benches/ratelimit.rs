@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use clerk_runtime::ratelimit::redis::{RedisConfig, RedisStore};
 use clerk_runtime::ratelimit::{Clock, MemoryStore, RateLimit, RateLimitStore, SystemClock};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -77,7 +76,10 @@ fn memory(c: &mut Criterion) {
     });
 }
 
+#[cfg(feature = "redis")]
 fn redis(c: &mut Criterion) {
+    use clerk_runtime::ratelimit::redis::{RedisConfig, RedisStore};
+
     let Some(server) = redis_server::RedisServer::start() else {
         return;
     };
@@ -114,6 +116,11 @@ fn redis(c: &mut Criterion) {
         })
     });
     drop(server);
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis(_: &mut Criterion) {
+    eprintln!("skipping the Redis bench: built without the `redis` feature");
 }
 
 criterion_group!(benches, memory, redis);
