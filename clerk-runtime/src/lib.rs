@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod backend;
 pub mod claims;
 pub mod policy;
 pub mod ratelimit;

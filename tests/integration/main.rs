@@ -1,1 +1,2 @@
 //! Integration tests of clerk-runtime, one module per area.
+mod backend;

@@ -1,0 +1,39 @@
+//! A client for Clerk's Backend API (`https://api.clerk.com/v1`).
+//!
+//! Covers what an axum service behind Clerk needs at runtime: reading a user,
+//! listing and revoking sessions ("sign out all devices"), and minting session
+//! or JWT-template tokens for calls to other services.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), clerk_runtime::backend::BackendError> {
+//! use clerk_runtime::backend::{BackendClient, ListSessions, SessionStatus};
+//!
+//! let clerk = BackendClient::builder("sk_test_...").build()?;
+//! let user = clerk.get_user("user_2abc").await?;
+//! println!("{:?} <{:?}>", user.full_name(), user.primary_email());
+//! let active = clerk
+//!     .list_sessions(&ListSessions::for_user("user_2abc").status(SessionStatus::Active))
+//!     .await?;
+//! let revoked = clerk.revoke_all_sessions("user_2abc").await?;
+//! # let _ = (active, revoked);
+//! # Ok(()) }
+//! ```
+//!
+//! Failures come back as [`BackendError`], which keeps Clerk's typed error list
+//! and the HTTP status. Rate limiting (429) and server errors (5xx) are retried
+//! according to [`RetryPolicy`]; see its docs for what is retried and why.
+
+mod client;
+mod error;
+mod path;
+mod sessions;
+mod tokens;
+mod users;
+
+pub use client::{
+    BackendClient, BackendClientBuilder, DEFAULT_API_URL, DEFAULT_API_VERSION,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, RetryPolicy,
+};
+pub use error::{BackendError, ClerkApiError};
+pub use sessions::{ListSessions, MAX_LIST_LIMIT, Session, SessionStatus};
+pub use users::{EmailAddress, User};
