@@ -1,2 +1,158 @@
 //! Procedural macros of `clerk-runtime`. Depend on `clerk-runtime`, which
 //! re-exports them; generated code names only `::clerk_runtime` paths.
+//!
+//! Each macro reads as parse → validate → expand: [`catalog`] knows the
+//! app's names and Clerk's naming rules, `protect`/`public`/`claims` attach
+//! a policy guard to a handler, `routes` builds the route table.
+//!
+//! # How `#[protect]` sees the app's `catalog!`
+//!
+//! A proc macro cannot see the items of the crate it expands in, so the
+//! catalog is found by *reading source*: `#[protect]` asks the compiler
+//! which file it is expanding in (`Span::local_file`), then looks for a
+//! `catalog! { ... }` invocation in that file and in the module-root files
+//! above it (`mod.rs`, `lib.rs`, `main.rs`, `foo.rs` for `foo/`), up to the
+//! package root. Declaring `catalog!` at the crate root therefore covers
+//! every module.
+//!
+//! Why this over the alternatives:
+//! - A separate `clerk.toml` would be a second place to declare names,
+//!   apart from the `CATALOG` constant the app uses at run time; reading
+//!   the `catalog!` itself keeps one source of truth.
+//! - Expanding `catalog!` to a `macro_rules!` that `#[protect]` calls back
+//!   ties correctness to textual macro order, breaks when the catalog is
+//!   optional (no way to fall back when the macro does not exist), and
+//!   cannot say *where* the catalog is.
+//! - Reading the file gives the best error: the unknown name underlined,
+//!   `did you mean "org:data:read"?` from the declared names, and a note
+//!   with the catalog's `file:line`.
+//!
+//! Without a catalog (none found, or the list for that kind not declared),
+//! names are still checked for shape (`org:<role>`,
+//! `org:<feature>:<action>`, `scope:name`) and system permissions are
+//! still refused. Parsed catalogs are cached per file and modification
+//! time, so many handlers cost one read, and an IDE sees edits.
+//!
+//! Limits: the catalog must be written as a `catalog!` invocation in one
+//! of those files (not produced by another macro), and `#[protect]` cannot
+//! go on an associated function inside an `impl` block (its policy type is
+//! an item next to the function); axum handlers are free functions anyway.
+
+mod catalog;
+mod claims;
+mod ctxt;
+mod handler;
+mod protect;
+mod public;
+mod routes;
+
+use proc_macro::TokenStream;
+
+/// Declares the app's role, permission, feature and plan names.
+///
+/// ```ignore
+/// catalog! {
+///     roles:       ["org:admin", "org:member"],
+///     permissions: ["org:data:read", "org:data:write"],
+///     features:    ["o:data", "u:beta"],
+///     plans:       ["o:pro", "u:free"],
+/// }
+/// ```
+///
+/// Write it once, at the crate root (`main.rs` / `lib.rs`): `#[protect]`
+/// reads it from there (see the crate docs) and rejects names not listed,
+/// with a did-you-mean. Every list is optional; a list left out is not
+/// checked. Expands to `pub const CATALOG: clerk_runtime::Catalog` for
+/// run-time use. Clerk's system permissions (`org:sys_*`) are refused:
+/// they never appear in session tokens.
+#[proc_macro]
+pub fn catalog(input: TokenStream) -> TokenStream {
+    catalog::expand_catalog(input.into()).into()
+}
+
+/// Protects an async axum handler with a policy checked before any other
+/// extractor (and the body) runs.
+///
+/// ```ignore
+/// #[protect]                                        // any signed-in session
+/// #[protect(role = "org:admin")]                    // active organization role
+/// #[protect(permission = "org:data:read")]          // org:<feature>:<action>
+/// #[protect(feature = "o:data", plan = "u:pro")]    // scope:name or bare name; ANDed
+/// #[protect(org)]                                   // an active organization
+/// #[protect(fresh = "strict")]                      // strict_mfa, strict, moderate, lax, 10m, 1h, 1d
+/// #[protect(condition = is_owner)]                  // fn(&Auth) -> bool
+/// #[protect(pending)]                               // let pending sessions through
+/// #[protect(any(role = "org:admin", all(org, permission = "org:data:delete")))]
+/// ```
+///
+/// Several arguments are ANDed. Expands to a hidden
+/// `enum __clerk_policy_<fn> {}` carrying the policy as a const, and a
+/// `clerk_runtime::__private::Guard<..>` inserted as the handler's first
+/// parameter; the rest of the signature, attributes and docs are kept.
+/// The handler must be an `async fn` without `self`.
+#[proc_macro_attribute]
+pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
+    protect::expand(args.into(), item.into()).into()
+}
+
+/// Marks an async axum handler as reachable without a session, so
+/// `routes!` accepts it. Takes no arguments.
+#[proc_macro_attribute]
+pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
+    public::expand(args.into(), item.into()).into()
+}
+
+/// Extracts and validates custom claims before the handler runs.
+///
+/// ```ignore
+/// #[protect]
+/// #[claims(Extras)]
+/// async fn me(Claims(extras): Claims<Extras>) -> String { .. }
+/// ```
+///
+/// Inserts `clerk_runtime::__private::ClaimsGuard<Extras>` right after the
+/// policy guard, in either attribute order. A token missing a required
+/// claim is rejected before the body runs. Not allowed on `#[public]`
+/// handlers: claims need a session.
+#[proc_macro_attribute]
+pub fn claims(args: TokenStream, item: TokenStream) -> TokenStream {
+    claims::expand_attr(args.into(), item.into()).into()
+}
+
+/// Builds the route table and the axum router.
+///
+/// ```ignore
+/// let app = routes![
+///     GET    "/"              => index,
+///     DELETE "/api/data/{id}" => items::delete_item,
+/// ];
+/// for route in app.table() { println!("{route}"); }
+/// ```
+///
+/// Methods: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS. Paths use axum
+/// 0.8 syntax (`{id}`, `{*rest}`). Every handler must be `#[public]` or
+/// `#[protect]`; the same method and path twice is a compile error.
+#[proc_macro]
+pub fn routes(input: TokenStream) -> TokenStream {
+    routes::expand(input.into()).into()
+}
+
+/// Implements `clerk_runtime::FromClaims` for a struct with named fields.
+///
+/// ```ignore
+/// #[derive(Claims)]
+/// struct Extras {
+///     email: Option<String>,              // claim `email`, may be missing
+///     #[claim(path = "metadata.role")]
+///     role: String,                       // required: missing → `missing_claim`
+///     #[claim(rename = "org_tier")]
+///     tier: u8,                           // wrong type → `invalid_claim`
+/// }
+/// ```
+///
+/// Each field is deserialized with serde from the claim at its path (the
+/// field name by default). `Option<T>` fields may be absent or null.
+#[proc_macro_derive(Claims, attributes(claim))]
+pub fn derive_claims(input: TokenStream) -> TokenStream {
+    claims::expand_derive(input.into()).into()
+}

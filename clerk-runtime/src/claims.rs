@@ -1,8 +1,35 @@
-//! The JSON shape of Clerk session token claims (v1 and v2), before any
-//! interpretation. [`crate::auth`] turns a verified [`RawClaims`] into an
-//! [`Auth`](crate::auth::Auth).
+//! Clerk session token claims: the JSON shape ([`RawClaims`]), its v1/v2
+//! decoding into an [`Auth`](crate::auth::Auth), and the custom claims view ([`ClaimSet`]).
+
+mod custom;
+mod decode;
+mod mask;
 
 use serde::Deserialize;
+
+pub use custom::{ClaimError, ClaimSet, FromClaims};
+
+/// Why verified claims could not be turned into an [`Auth`](crate::auth::Auth).
+///
+/// The verifier reports any of these as `token-invalid`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimsError {
+    /// `sub` is absent, empty or not a string.
+    #[error("the `sub` claim must be a non-empty string (the user id)")]
+    InvalidSubject,
+    /// `exp` is absent.
+    #[error("the `exp` claim is missing")]
+    MissingExpiry,
+    /// A time claim is not a number of seconds.
+    #[error("the `{claim}` claim must be a number of unix seconds")]
+    InvalidTime {
+        /// The claim name: `exp`, `iat` or `nbf`.
+        claim: &'static str,
+    },
+    /// A `v` claim this crate does not know how to read.
+    #[error("unsupported session token version {0}; this crate reads v1 and v2")]
+    UnsupportedVersion(u8),
+}
 
 /// Claims of a Clerk session token as they appear in the payload.
 ///
@@ -76,4 +103,12 @@ pub struct RawOrg {
     pub per: Option<String>,
     /// Comma-separated decimal bitmasks, one per organization feature.
     pub fpm: Option<String>,
+}
+
+/// Builds an [`Auth`](crate::auth::Auth) from a JSON payload, as the verifier would.
+#[cfg(test)]
+pub(crate) fn auth_from_json(payload: serde_json::Value) -> Result<crate::auth::Auth, ClaimsError> {
+    let raw: RawClaims =
+        serde_json::from_value(payload.clone()).expect("test payload fits RawClaims");
+    crate::auth::Auth::from_claims(raw, payload.to_string().into_boxed_str())
 }

@@ -3,10 +3,19 @@
 //! A policy is a `const` value built by the macros; the route table lists it
 //! and the guard evaluates it against the request's [`Auth`].
 
-use crate::auth::Auth;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::auth::{Auth, Check, SessionStatus};
 
 /// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Serializes as `{"kind":"public"}` or
+/// `{"kind":"protected","rule":..,"allow_pending":false}`; displays as
+/// `public` or the rule (`role org:admin & fresh(strict)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Policy {
     /// No session needed (`#[public]`).
     Public,
@@ -15,7 +24,7 @@ pub enum Policy {
 }
 
 /// The requirements of a protected route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Protection {
     /// What the session must satisfy; [`Rule::SignedIn`] for a bare `#[protect]`.
     pub rule: Rule,
@@ -24,7 +33,11 @@ pub struct Protection {
 }
 
 /// One requirement over a signed-in session; combinators nest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Serializes externally tagged in snake case: `"signed_in"`,
+/// `{"role":"org:admin"}`, `{"any":[..]}`, `{"condition":"path::to::fn"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// Any signed-in session.
     SignedIn,
@@ -49,7 +62,8 @@ pub enum Rule {
 }
 
 /// Which factor a reverification requirement looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FactorLevel {
     /// The first factor (password, code, ...).
     FirstFactor,
@@ -60,7 +74,7 @@ pub enum FactorLevel {
 }
 
 /// A session-freshness requirement, as Clerk's `reverification` (`fva` claim).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Reverification {
     /// Which factor must be fresh.
     pub level: FactorLevel,
@@ -85,3 +99,438 @@ impl PartialEq for Condition {
 }
 
 impl Eq for Condition {}
+
+impl Serialize for Condition {
+    // A function pointer has no stable form; the route table shows its path.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name)
+    }
+}
+
+/// The outcome of evaluating a [`Policy`] for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// The request may proceed.
+    Allowed,
+    /// No usable session: none, a pending one where pending is not allowed,
+    /// or an unknown status (401 on APIs, sign-in redirect on pages).
+    SignedOut,
+    /// Signed in, but the rule fails (403 on APIs).
+    Forbidden,
+}
+
+impl Decision {
+    /// Whether the request may proceed.
+    pub fn is_allowed(self) -> bool {
+        self == Self::Allowed
+    }
+}
+
+impl Policy {
+    /// Decides a request from its session (`None` when signed out or the
+    /// token failed verification).
+    ///
+    /// Public routes always pass. A protected route needs a session that is
+    /// `active`, or `pending` when the route allows it, and then its rule.
+    pub fn allows(&self, auth: Option<&Auth>) -> Decision {
+        let Self::Protected(protection) = self else {
+            return Decision::Allowed;
+        };
+        let Some(auth) = auth else {
+            return Decision::SignedOut;
+        };
+        let signed_in = match auth.status() {
+            SessionStatus::Active => true,
+            SessionStatus::Pending => protection.allow_pending,
+            SessionStatus::Other(_) => false,
+        };
+        if !signed_in {
+            Decision::SignedOut
+        } else if protection.rule.allows(auth) {
+            Decision::Allowed
+        } else {
+            Decision::Forbidden
+        }
+    }
+}
+
+impl Rule {
+    /// Whether a signed-in session satisfies the rule. Session status is
+    /// the policy's business ([`Policy::allows`]), not the rule's.
+    pub fn allows(&self, auth: &Auth) -> bool {
+        match *self {
+            Self::SignedIn => true,
+            Self::Org => auth.org().is_some(),
+            Self::Role(role) => auth.has(Check::Role(role)),
+            Self::Permission(permission) => auth.has(Check::Permission(permission)),
+            Self::Feature(feature) => auth.has(Check::Feature(feature)),
+            Self::Plan(plan) => auth.has(Check::Plan(plan)),
+            Self::Fresh(requirement) => auth.has(Check::Reverification(requirement)),
+            Self::Condition(condition) => (condition.check)(auth),
+            Self::Any(rules) => rules.iter().any(|rule| rule.allows(auth)),
+            Self::All(rules) => rules.iter().all(|rule| rule.allows(auth)),
+        }
+    }
+}
+
+impl Reverification {
+    /// Clerk's `strict_mfa`: both factors within 10 minutes.
+    pub const STRICT_MFA: Self = Self::new(FactorLevel::MultiFactor, 10);
+    /// Clerk's `strict`: the second factor within 10 minutes.
+    pub const STRICT: Self = Self::new(FactorLevel::SecondFactor, 10);
+    /// Clerk's `moderate`: the second factor within an hour.
+    pub const MODERATE: Self = Self::new(FactorLevel::SecondFactor, 60);
+    /// Clerk's `lax`: the second factor within a day.
+    pub const LAX: Self = Self::new(FactorLevel::SecondFactor, 1_440);
+
+    const PRESETS: [(&'static str, Self); 4] = [
+        ("strict_mfa", Self::STRICT_MFA),
+        ("strict", Self::STRICT),
+        ("moderate", Self::MODERATE),
+        ("lax", Self::LAX),
+    ];
+
+    /// A custom requirement: `level` verified less than `after_minutes` ago.
+    /// Zero minutes can never be met.
+    pub const fn new(level: FactorLevel, after_minutes: u32) -> Self {
+        Self {
+            level,
+            after_minutes,
+        }
+    }
+
+    /// A preset by Clerk's name (`strict_mfa`, `strict`, `moderate`, `lax`).
+    pub fn preset(name: &str) -> Option<Self> {
+        Self::PRESETS
+            .iter()
+            .find(|(preset, _)| *preset == name)
+            .map(|&(_, r)| r)
+    }
+
+    /// The preset name when this requirement equals one.
+    pub fn preset_name(&self) -> Option<&'static str> {
+        Self::PRESETS
+            .iter()
+            .find(|(_, r)| r == self)
+            .map(|&(name, _)| name)
+    }
+}
+
+impl FactorLevel {
+    /// Clerk's name: `first_factor`, `second_factor` or `multi_factor`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstFactor => "first_factor",
+            Self::SecondFactor => "second_factor",
+            Self::MultiFactor => "multi_factor",
+        }
+    }
+}
+
+impl fmt::Display for FactorLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Reverification {
+    /// `strict` for a preset, else `second_factor < 30m`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.preset_name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "{} < {}m", self.level, self.after_minutes),
+        }
+    }
+}
+
+impl fmt::Display for Policy {
+    /// `public`, or the rule, with ` (pending allowed)` when it applies.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Public => f.write_str("public"),
+            Self::Protected(protection) => write!(f, "{protection}"),
+        }
+    }
+}
+
+impl fmt::Display for Protection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.rule)?;
+        if self.allow_pending {
+            f.write_str(" (pending allowed)")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Rule {
+    /// `signed in`, `org`, `role org:admin`, `fresh(strict)`,
+    /// `any(a, b)`, and `a & b` for [`Rule::All`] (`all()` when empty).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SignedIn => f.write_str("signed in"),
+            Self::Org => f.write_str("org"),
+            Self::Role(role) => write!(f, "role {role}"),
+            Self::Permission(permission) => write!(f, "permission {permission}"),
+            Self::Feature(feature) => write!(f, "feature {feature}"),
+            Self::Plan(plan) => write!(f, "plan {plan}"),
+            Self::Fresh(requirement) => write!(f, "fresh({requirement})"),
+            Self::Condition(condition) => write!(f, "condition {}", condition.name),
+            Self::Any(rules) => {
+                f.write_str("any(")?;
+                write_joined(f, rules, ", ")?;
+                f.write_str(")")
+            }
+            Self::All([]) => f.write_str("all()"),
+            Self::All(rules) => write_joined(f, rules, " & "),
+        }
+    }
+}
+
+fn write_joined(f: &mut fmt::Formatter<'_>, rules: &[Rule], separator: &str) -> fmt::Result {
+    for (i, rule) in rules.iter().enumerate() {
+        if i > 0 {
+            f.write_str(separator)?;
+        }
+        write!(f, "{rule}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::{Condition, Decision, FactorLevel, Policy, Protection, Reverification, Rule};
+    use crate::auth::Auth;
+    use crate::claims::auth_from_json;
+
+    fn auth(extra: Value) -> Auth {
+        let mut payload = json!({"sub": "user_1", "sid": "sess_1", "exp": 2_000_000_000});
+        if let (Value::Object(map), Value::Object(extra)) = (&mut payload, extra) {
+            map.extend(extra);
+        }
+        auth_from_json(payload).expect("valid claims")
+    }
+
+    fn admin() -> Auth {
+        auth(
+            json!({"org_id": "org_1", "org_role": "org:admin", "org_permissions": ["org:data:read"]}),
+        )
+    }
+
+    const fn protect(rule: Rule) -> Policy {
+        Policy::Protected(Protection {
+            rule,
+            allow_pending: false,
+        })
+    }
+
+    fn is_user_one(auth: &Auth) -> bool {
+        auth.user_id() == "user_1"
+    }
+
+    const USER_ONE: Condition = Condition {
+        name: "is_user_one",
+        check: is_user_one,
+    };
+
+    #[test]
+    fn public_policy_allows_signed_out_requests() {
+        assert_eq!(Policy::Public.allows(None), Decision::Allowed);
+    }
+
+    #[test]
+    fn protected_policy_reports_signed_out_without_a_session() {
+        assert_eq!(protect(Rule::SignedIn).allows(None), Decision::SignedOut);
+    }
+
+    #[test]
+    fn protected_policy_allows_an_active_session_that_meets_the_rule() {
+        assert_eq!(
+            protect(Rule::Role("admin")).allows(Some(&admin())),
+            Decision::Allowed
+        );
+    }
+
+    #[test]
+    fn failing_rule_is_forbidden() {
+        assert_eq!(
+            protect(Rule::Role("org:owner")).allows(Some(&admin())),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn pending_session_is_signed_out_by_default() {
+        let pending = auth(json!({"sts": "pending"}));
+        assert_eq!(
+            protect(Rule::SignedIn).allows(Some(&pending)),
+            Decision::SignedOut
+        );
+    }
+
+    #[test]
+    fn pending_session_is_allowed_when_the_route_opts_in() {
+        let pending = auth(json!({"sts": "pending"}));
+        let policy = Policy::Protected(Protection {
+            rule: Rule::SignedIn,
+            allow_pending: true,
+        });
+        assert_eq!(policy.allows(Some(&pending)), Decision::Allowed);
+    }
+
+    #[test]
+    fn unknown_session_status_is_signed_out_even_when_pending_is_allowed() {
+        let odd = auth(json!({"sts": "frozen"}));
+        let policy = Policy::Protected(Protection {
+            rule: Rule::SignedIn,
+            allow_pending: true,
+        });
+        assert_eq!(policy.allows(Some(&odd)), Decision::SignedOut);
+    }
+
+    #[test]
+    fn org_rule_needs_an_active_organization() {
+        assert!(Rule::Org.allows(&admin()));
+        assert!(!Rule::Org.allows(&auth(json!({}))));
+    }
+
+    #[test]
+    fn any_passes_when_one_rule_passes() {
+        let rule = Rule::Any(&[Rule::Role("org:owner"), Rule::Permission("org:data:read")]);
+        assert!(rule.allows(&admin()));
+        assert!(!Rule::Any(&[Rule::Role("org:owner")]).allows(&admin()));
+    }
+
+    #[test]
+    fn all_needs_every_rule() {
+        let rule = Rule::All(&[Rule::Role("org:admin"), Rule::Permission("org:data:delete")]);
+        assert!(!rule.allows(&admin()));
+        let rule = Rule::All(&[Rule::Role("org:admin"), Rule::Permission("org:data:read")]);
+        assert!(rule.allows(&admin()));
+    }
+
+    #[test]
+    fn empty_any_fails_and_empty_all_passes() {
+        assert!(!Rule::Any(&[]).allows(&admin()));
+        assert!(Rule::All(&[]).allows(&admin()));
+    }
+
+    #[test]
+    fn condition_rule_calls_its_predicate() {
+        assert!(Rule::Condition(USER_ONE).allows(&admin()));
+        let other = auth_from_json(json!({"sub": "user_2", "exp": 2_000_000_000})).expect("valid");
+        assert!(!Rule::Condition(USER_ONE).allows(&other));
+    }
+
+    #[test]
+    fn fresh_rule_checks_factor_age() {
+        assert!(Rule::Fresh(Reverification::STRICT).allows(&auth(json!({"fva": [0, 3]}))));
+        assert!(!Rule::Fresh(Reverification::STRICT).allows(&auth(json!({"fva": [0, 30]}))));
+    }
+
+    #[test]
+    fn feature_and_plan_rules_use_the_v2_claims() {
+        let auth = auth(json!({"v": 2, "fea": "o:export", "pla": "u:pro"}));
+        assert!(Rule::Feature("org:export").allows(&auth));
+        assert!(Rule::Plan("pro").allows(&auth));
+        assert!(!Rule::Plan("org:pro").allows(&auth));
+    }
+
+    #[test]
+    fn presets_match_clerk() {
+        use FactorLevel::*;
+        assert_eq!(
+            Reverification::STRICT_MFA,
+            Reverification::new(MultiFactor, 10)
+        );
+        assert_eq!(
+            Reverification::STRICT,
+            Reverification::new(SecondFactor, 10)
+        );
+        assert_eq!(
+            Reverification::MODERATE,
+            Reverification::new(SecondFactor, 60)
+        );
+        assert_eq!(
+            Reverification::LAX,
+            Reverification::new(SecondFactor, 1_440)
+        );
+    }
+
+    #[test]
+    fn presets_are_found_by_name_and_named_back() {
+        for name in ["strict_mfa", "strict", "moderate", "lax"] {
+            let preset = Reverification::preset(name).expect("known preset");
+            assert_eq!(preset.preset_name(), Some(name));
+        }
+        assert_eq!(Reverification::preset("paranoid"), None);
+    }
+
+    #[test]
+    fn display_of_simple_policies() {
+        assert_eq!(Policy::Public.to_string(), "public");
+        assert_eq!(protect(Rule::SignedIn).to_string(), "signed in");
+        assert_eq!(
+            protect(Rule::Role("org:admin")).to_string(),
+            "role org:admin"
+        );
+        assert_eq!(
+            protect(Rule::Condition(USER_ONE)).to_string(),
+            "condition is_user_one"
+        );
+    }
+
+    #[test]
+    fn display_of_combined_rules() {
+        const RULE: Rule = Rule::All(&[
+            Rule::Any(&[Rule::Role("org:admin"), Rule::Permission("org:data:delete")]),
+            Rule::Fresh(Reverification::STRICT),
+        ]);
+        assert_eq!(
+            protect(RULE).to_string(),
+            "any(role org:admin, permission org:data:delete) & fresh(strict)"
+        );
+    }
+
+    #[test]
+    fn display_of_custom_reverification_and_pending() {
+        let policy = Policy::Protected(Protection {
+            rule: Rule::Fresh(Reverification::new(FactorLevel::FirstFactor, 30)),
+            allow_pending: true,
+        });
+        assert_eq!(
+            policy.to_string(),
+            "fresh(first_factor < 30m) (pending allowed)"
+        );
+    }
+
+    #[test]
+    fn public_policy_serializes_as_its_kind() {
+        assert_eq!(
+            serde_json::to_value(Policy::Public).expect("json"),
+            json!({"kind": "public"})
+        );
+    }
+
+    #[test]
+    fn protected_policy_serializes_rule_tree_and_condition_name() {
+        const RULE: Rule = Rule::Any(&[
+            Rule::SignedIn,
+            Rule::Role("org:admin"),
+            Rule::Fresh(Reverification::MODERATE),
+            Rule::Condition(USER_ONE),
+        ]);
+        assert_eq!(
+            serde_json::to_value(protect(RULE)).expect("json"),
+            json!({"kind": "protected", "allow_pending": false, "rule": {"any": [
+                "signed_in",
+                {"role": "org:admin"},
+                {"fresh": {"level": "second_factor", "after_minutes": 60}},
+                {"condition": "is_user_one"},
+            ]}})
+        );
+    }
+}

@@ -1,3 +1,4 @@
 //! Shared helpers of the integration tests.
 
 pub mod fake_clerk;
+pub mod jwks_server;

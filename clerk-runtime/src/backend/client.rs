@@ -416,7 +416,7 @@ impl BackendClientBuilder {
 
     /// Called with the session id after every successful revocation, e.g. to
     /// drop the session from the verifier's verified-token cache:
-    /// `builder.on_session_revoked(move |sid| verifier.invalidate_session(sid))`.
+    /// `builder.on_session_revoked(move |sid| verifier.revoke_session(sid))`.
     /// Runs inline on the revoking task, so keep it quick.
     pub fn on_session_revoked(mut self, hook: impl Fn(&str) + Send + Sync + 'static) -> Self {
         self.on_session_revoked = Some(Arc::new(hook));

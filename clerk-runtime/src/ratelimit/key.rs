@@ -8,6 +8,8 @@ use axum::extract::ConnectInfo;
 use http::HeaderName;
 use http::request::Parts;
 
+use crate::layer::AuthState;
+
 /// Computes the rate-limit key of a request; `None` when it has none.
 ///
 /// Any `Fn(&Parts) -> Option<String> + Send + Sync + 'static` is one.
@@ -31,8 +33,13 @@ where
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RateLimitKey(pub String);
 
-/// The default key: the signed-in user (see [`user`](Self::user)), else the
-/// [`RateLimitKey`] extension, else the client IP address.
+/// The default key: the signed-in user, else the [`RateLimitKey`] extension,
+/// else the client IP address.
+///
+/// The signed-in user is read from the [`AuthState`] that
+/// [`ClerkLayer`](crate::ClerkLayer) stores (so put the rate-limit layer
+/// inside it), or from a custom [`user`](Self::user) function. Pending
+/// sessions count as their user: the id is verified either way.
 ///
 /// The client IP is the socket peer from axum's `ConnectInfo<SocketAddr>`
 /// (serve with `into_make_service_with_connect_info::<SocketAddr>()`), unless a
@@ -111,6 +118,13 @@ impl KeyFn for RequestKey {
         if let Some(user) = self.user.as_ref().and_then(|user_id| user_id(parts)) {
             return Some(format!("user:{user}"));
         }
+        if let Some(auth) = parts
+            .extensions
+            .get::<AuthState>()
+            .and_then(AuthState::auth)
+        {
+            return Some(format!("user:{}", auth.user_id()));
+        }
         if let Some(RateLimitKey(key)) = parts.extensions.get::<RateLimitKey>() {
             return Some(format!("key:{key}"));
         }
@@ -169,8 +183,29 @@ mod tests {
         assert_eq!(RequestKey::new().key(&p).as_deref(), Some("key:user_123"));
     }
 
+    fn signed_in(user: &str) -> AuthState {
+        let payload = serde_json::json!({"sub": user, "sid": "sess_1", "exp": 2_000_000_000});
+        AuthState::SignedIn(Arc::new(crate::claims::auth_from_json(payload).unwrap()))
+    }
+
     #[test]
-    fn signed_in_user_wins_over_explicit_key_and_ip() {
+    fn clerk_session_user_wins_over_explicit_key_and_ip() {
+        let mut p = parts(&[], Some("10.0.0.1:5000"));
+        p.extensions.insert(RateLimitKey("other".into()));
+        p.extensions.insert(signed_in("user_2abc"));
+        assert_eq!(RequestKey::new().key(&p).as_deref(), Some("user:user_2abc"));
+    }
+
+    #[test]
+    fn signed_out_requests_fall_back_to_the_ip() {
+        let mut p = parts(&[], Some("10.0.0.1:5000"));
+        p.extensions
+            .insert(AuthState::SignedOut(crate::layer::SignedOutReason::NoToken));
+        assert_eq!(RequestKey::new().key(&p).as_deref(), Some("ip:10.0.0.1"));
+    }
+
+    #[test]
+    fn custom_user_function_wins_over_explicit_key_and_ip() {
         let user = RequestKey::new().user(|p: &Parts| {
             p.headers
                 .get("x-test-user")

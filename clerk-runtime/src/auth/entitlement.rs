@@ -1,0 +1,141 @@
+//! Features (`fea`) and plans (`pla`): `scope:name` lists of the v2 claims.
+
+use std::fmt;
+
+/// Who an entitlement belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// The user (`u:`).
+    User,
+    /// The active organization (`o:`).
+    Org,
+    /// Both the user and the organization (`ou:` or `uo:`).
+    Both,
+}
+
+impl Scope {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "u" => Some(Self::User),
+            "o" => Some(Self::Org),
+            "ou" | "uo" => Some(Self::Both),
+            _ => None,
+        }
+    }
+
+    /// Whether entries of this scope count as organization entries.
+    pub fn is_org(self) -> bool {
+        matches!(self, Self::Org | Self::Both)
+    }
+
+    /// Whether entries of this scope count as user entries.
+    pub fn is_user(self) -> bool {
+        matches!(self, Self::User | Self::Both)
+    }
+}
+
+/// One feature or plan, e.g. `o:pro` → `{ scope: Org, name: "pro" }`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Entitlement {
+    pub(crate) scope: Scope,
+    pub(crate) name: Box<str>,
+}
+
+impl Entitlement {
+    /// Who holds it.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// Its name, without the scope.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Debug for Entitlement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scope = match self.scope {
+            Scope::User => "u",
+            Scope::Org => "o",
+            Scope::Both => "ou",
+        };
+        write!(f, "{scope}:{}", self.name)
+    }
+}
+
+/// A parsed `fea` or `pla` claim.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Entitlements {
+    items: Box<[Entitlement]>,
+    /// An element without a colon: Clerk's parser throws on it, so every
+    /// check against this claim fails rather than guessing.
+    malformed: bool,
+}
+
+impl Entitlements {
+    /// Parses `"scope:name,..."`, trimming each element. Elements with an
+    /// unknown scope are skipped, as Clerk does.
+    pub(crate) fn parse(claim: &str) -> Self {
+        let mut items = Vec::new();
+        let mut malformed = false;
+        for part in claim.split(',').map(str::trim) {
+            match part.split_once(':') {
+                Some((scope, name)) => {
+                    if let Some(scope) = Scope::parse(scope) {
+                        items.push(Entitlement {
+                            scope,
+                            name: name.into(),
+                        });
+                    }
+                }
+                None => malformed = true,
+            }
+        }
+        Self {
+            items: items.into_boxed_slice(),
+            malformed,
+        }
+    }
+
+    pub(crate) fn items(&self) -> &[Entitlement] {
+        &self.items
+    }
+
+    /// Names of organization entries (`o`, `ou`, `uo`), in claim order.
+    pub(crate) fn org_names(&self) -> impl Iterator<Item = &str> {
+        self.items
+            .iter()
+            .filter(|e| e.scope.is_org())
+            .map(|e| &*e.name)
+    }
+
+    /// Clerk's feature/plan check: `scope:name` or bare `name`.
+    ///
+    /// Scope `o`/`org`/`organization` looks at organization entries,
+    /// `u`/`user` at user entries, none at both; any other scope fails.
+    pub(crate) fn grants(&self, query: &str) -> bool {
+        if self.malformed || self.items.is_empty() {
+            return false;
+        }
+        // Clerk splits the argument on every colon and keeps the first two parts.
+        let mut parts = query.split(':');
+        let first = parts.next().unwrap_or_default();
+        let (want_org, want_user, name) = match parts.next() {
+            None => (true, true, first),
+            // `o:` with nothing after it asks for a feature named `o`, as in Clerk.
+            Some(name) => match first {
+                "o" | "org" | "organization" => (true, false, non_empty_or(name, first)),
+                "u" | "user" => (false, true, non_empty_or(name, first)),
+                _ => return false,
+            },
+        };
+        self.items.iter().any(|e| {
+            &*e.name == name && ((want_org && e.scope.is_org()) || (want_user && e.scope.is_user()))
+        })
+    }
+}
+
+fn non_empty_or<'a>(s: &'a str, fallback: &'a str) -> &'a str {
+    if s.is_empty() { fallback } else { s }
+}

@@ -1,0 +1,548 @@
+//! v1/v2 claims → [`Auth`]: done once per token, so checks never parse.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::{ClaimsError, RawClaims, RawOrg, mask};
+use crate::auth::normalize_org_key;
+use crate::auth::{Actor, Auth, Entitlements, Organization, SessionStatus, TokenVersion};
+
+impl Auth {
+    /// Builds the session from verified claims; `payload` is the decoded
+    /// JSON payload text, kept for [`Auth::claims`].
+    // Until the verifier's call site lands on this branch, only tests call it.
+    #[allow(dead_code)]
+    pub(crate) fn from_claims(raw: RawClaims, payload: Box<str>) -> Result<Auth, ClaimsError> {
+        let user_id = match raw.sub {
+            Some(Value::String(sub)) if !sub.is_empty() => sub.into_boxed_str(),
+            _ => return Err(ClaimsError::InvalidSubject),
+        };
+        let expires_at = match raw.exp {
+            None => return Err(ClaimsError::MissingExpiry),
+            Some(exp) => seconds(&exp, "exp")?,
+        };
+        let issued_at = raw.iat.as_ref().map(|v| seconds(v, "iat")).transpose()?;
+        let not_before = raw.nbf.as_ref().map(|v| seconds(v, "nbf")).transpose()?;
+
+        let features = raw.fea.as_deref().map(Entitlements::parse);
+        let plans = raw.pla.as_deref().map(Entitlements::parse);
+        let (version, org) = match raw.v {
+            None | Some(1) => (
+                TokenVersion::V1,
+                v1_org(raw.org_id, raw.org_slug, raw.org_role, raw.org_permissions),
+            ),
+            Some(2) => (
+                TokenVersion::V2,
+                raw.o.and_then(|o| v2_org(o, features.as_ref())),
+            ),
+            Some(other) => return Err(ClaimsError::UnsupportedVersion(other)),
+        };
+
+        Ok(Auth {
+            user_id,
+            session_id: raw.sid.map(String::into_boxed_str),
+            status: status(raw.sts),
+            org,
+            features,
+            plans,
+            actor: raw.act.map(|act| Actor {
+                subject: act.sub.map(String::into_boxed_str),
+                issuer: act.iss.map(String::into_boxed_str),
+                session_id: act.sid.map(String::into_boxed_str),
+            }),
+            factor_ages: raw.fva,
+            issued_at,
+            expires_at,
+            not_before,
+            authorized_party: raw.azp.map(String::into_boxed_str),
+            issuer: raw.iss.map(String::into_boxed_str),
+            version,
+            payload,
+            claims: OnceLock::new(),
+        })
+    }
+}
+
+/// Unix seconds from a JSON number; fractions are truncated toward the past.
+fn seconds(value: &Value, claim: &'static str) -> Result<i64, ClaimsError> {
+    let invalid = ClaimsError::InvalidTime { claim };
+    match value {
+        Value::Number(n) => match n.as_i64() {
+            Some(s) => Ok(s),
+            None => match n.as_f64() {
+                // `as` saturates; the range check keeps absurd values out.
+                Some(f) if f.is_finite() && f.abs() < 1e15 => Ok(f.floor() as i64),
+                _ => Err(invalid),
+            },
+        },
+        _ => Err(invalid),
+    }
+}
+
+fn status(sts: Option<String>) -> SessionStatus {
+    match sts.as_deref() {
+        // Tokens from before session tasks have no `sts`: they are active.
+        None | Some("active") => SessionStatus::Active,
+        Some("pending") => SessionStatus::Pending,
+        Some(_) => SessionStatus::Other(sts.unwrap_or_default().into_boxed_str()),
+    }
+}
+
+/// `org:` + the role without any leading `org:` runs; empty roles count as none.
+fn normalized_role(role: &str) -> Option<Box<str>> {
+    let bare = normalize_org_key(role);
+    (!bare.is_empty()).then(|| format!("org:{bare}").into_boxed_str())
+}
+
+fn non_empty(s: Option<String>) -> Option<Box<str>> {
+    s.filter(|s| !s.is_empty()).map(String::into_boxed_str)
+}
+
+fn v1_org(
+    id: Option<String>,
+    slug: Option<String>,
+    role: Option<String>,
+    permissions: Option<Vec<String>>,
+) -> Option<Organization> {
+    let id = non_empty(id)?;
+    // Permissions are kept as issued: Clerk compares them verbatim with the
+    // normalised argument, so a legacy unprefixed entry never matches.
+    let permissions = permissions
+        .unwrap_or_default()
+        .into_iter()
+        .map(String::into_boxed_str)
+        .collect();
+    Some(Organization::new(
+        id,
+        non_empty(slug),
+        role.as_deref().and_then(normalized_role),
+        permissions,
+    ))
+}
+
+fn v2_org(o: RawOrg, features: Option<&Entitlements>) -> Option<Organization> {
+    let id = non_empty(o.id)?;
+    let permissions = match (features, o.per.as_deref(), o.fpm.as_deref()) {
+        (Some(features), Some(per), Some(fpm)) => v2_permissions(features, per, fpm),
+        _ => Vec::new(),
+    };
+    Some(Organization::new(
+        id,
+        non_empty(o.slg),
+        o.rol.as_deref().and_then(normalized_role),
+        permissions,
+    ))
+}
+
+/// Clerk's v2 permission decoding (semantics §2): organization feature `i`
+/// gets action `j` when bit `j` of mask `i` is set.
+pub(crate) fn v2_permissions(features: &Entitlements, per: &str, fpm: &str) -> Vec<Box<str>> {
+    if per.is_empty() || fpm.is_empty() {
+        return Vec::new();
+    }
+    let actions: Vec<&str> = per.split(',').map(str::trim).collect();
+    let mut masks = fpm.split(',').map(str::trim);
+    let mut permissions = Vec::new();
+    for feature in features.org_names() {
+        // Features past the last mask have none.
+        let Some(mask) = masks.next() else { break };
+        for bit in mask::set_bits_below(mask, actions.len()) {
+            permissions.push(format!("org:{feature}:{}", actions[bit]).into_boxed_str());
+        }
+    }
+    permissions
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::{ClaimsError, auth_from_json};
+    use crate::auth::{Auth, SessionStatus, TokenVersion};
+
+    fn base() -> Value {
+        json!({"sub": "user_1", "sid": "sess_1", "exp": 2_000_000_000, "iat": 1_999_999_940})
+    }
+
+    fn with(extra: Value) -> Auth {
+        let mut payload = base();
+        let (Value::Object(map), Value::Object(extra)) = (&mut payload, extra) else {
+            panic!("objects expected");
+        };
+        map.extend(extra);
+        auth_from_json(payload).expect("valid claims")
+    }
+
+    fn v2_org(fea: &str, per: &str, fpm: &str) -> Auth {
+        with(
+            json!({"v": 2, "fea": fea, "o": {"id": "org_1", "rol": "admin", "per": per, "fpm": fpm}}),
+        )
+    }
+
+    fn permissions(auth: &Auth) -> Vec<&str> {
+        auth.org().expect("organization").permissions().collect()
+    }
+
+    #[test]
+    fn semantics_example_masks_three_and_two() {
+        let auth = v2_org("o:dashboard,o:impersonation", "read,manage", "3,2");
+        assert_eq!(
+            permissions(&auth),
+            [
+                "org:dashboard:read",
+                "org:dashboard:manage",
+                "org:impersonation:manage"
+            ]
+        );
+    }
+
+    #[test]
+    fn semantics_example_mixed_scopes_skip_user_features_and_unmasked_ones() {
+        let auth = v2_org(
+            "o:reservations,u:dashboard,uo:support-chat,o:impersonation",
+            "read,manage",
+            "2,3",
+        );
+        assert_eq!(
+            permissions(&auth),
+            [
+                "org:reservations:manage",
+                "org:support-chat:read",
+                "org:support-chat:manage"
+            ]
+        );
+    }
+
+    #[test]
+    fn non_digit_mask_grants_nothing_but_keeps_its_position() {
+        let auth = v2_org("o:a,o:b,o:c", "read,manage", "x1, -1 ,2");
+        assert_eq!(permissions(&auth), ["org:c:manage"]);
+    }
+
+    #[test]
+    fn empty_mask_grants_nothing_but_keeps_its_position() {
+        let auth = v2_org("o:a,o:b", "read,manage", ",1");
+        assert_eq!(permissions(&auth), ["org:b:read"]);
+    }
+
+    #[test]
+    fn mask_bits_beyond_the_action_list_are_ignored() {
+        let auth = v2_org("o:a", "read,manage", "15");
+        assert_eq!(permissions(&auth), ["org:a:read", "org:a:manage"]);
+    }
+
+    #[test]
+    fn masks_and_actions_are_trimmed() {
+        let auth = v2_org(" o:a , o:b ", " read , manage ", " 1 , 2 ");
+        assert_eq!(permissions(&auth), ["org:a:read", "org:b:manage"]);
+    }
+
+    #[test]
+    fn mask_above_two_to_the_64_selects_high_actions() {
+        let actions: Vec<String> = (0..70).map(|i| format!("a{i}")).collect();
+        // 2^65 + 2^64 + 1
+        let auth = v2_org("o:big", &actions.join(","), "55340232221128654849");
+        assert_eq!(
+            permissions(&auth),
+            ["org:big:a0", "org:big:a64", "org:big:a65"]
+        );
+    }
+
+    #[test]
+    fn mask_of_two_to_the_200_selects_action_200() {
+        let actions: Vec<String> = (0..201).map(|i| format!("a{i}")).collect();
+        let two_to_200 = "1606938044258990275541962092341162602522202993782792835301376";
+        let auth = v2_org("o:big", &actions.join(","), two_to_200);
+        assert_eq!(permissions(&auth), ["org:big:a200"]);
+    }
+
+    #[test]
+    fn missing_per_or_fpm_gives_an_org_without_permissions() {
+        let auth =
+            with(json!({"v": 2, "fea": "o:a", "o": {"id": "org_1", "rol": "admin", "fpm": "1"}}));
+        assert_eq!(permissions(&auth), Vec::<&str>::new());
+        let auth = with(
+            json!({"v": 2, "fea": "o:a", "o": {"id": "org_1", "rol": "admin", "per": "read"}}),
+        );
+        assert_eq!(permissions(&auth), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn v2_without_fea_has_no_permissions() {
+        let auth =
+            with(json!({"v": 2, "o": {"id": "org_1", "rol": "admin", "per": "read", "fpm": "1"}}));
+        assert_eq!(permissions(&auth), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn v2_role_gets_the_org_prefix() {
+        let auth = v2_org("o:a", "read", "1");
+        assert_eq!(auth.org_role(), Some("org:admin"));
+        assert_eq!(auth.version(), TokenVersion::V2);
+    }
+
+    #[test]
+    fn v2_without_o_has_no_organization() {
+        let auth = with(json!({"v": 2, "fea": "o:a"}));
+        assert!(auth.org().is_none());
+    }
+
+    #[test]
+    fn v2_org_id_and_slug_are_read_from_o() {
+        let auth = with(json!({"v": 2, "o": {"id": "org_9", "slg": "acme", "rol": "member"}}));
+        let org = auth.org().expect("organization");
+        assert_eq!((org.id(), org.slug()), ("org_9", Some("acme")));
+    }
+
+    #[test]
+    fn v1_legacy_role_without_prefix_is_normalised() {
+        let auth = with(json!({"org_id": "org_1", "org_role": "admin"}));
+        assert_eq!(auth.org_role(), Some("org:admin"));
+        assert_eq!(auth.version(), TokenVersion::V1);
+    }
+
+    #[test]
+    fn v1_role_with_repeated_prefix_keeps_exactly_one() {
+        let auth = with(json!({"org_id": "org_1", "org_role": "org:org:admin"}));
+        assert_eq!(auth.org_role(), Some("org:admin"));
+    }
+
+    #[test]
+    fn v1_permissions_are_kept_as_issued() {
+        let auth = with(json!({"org_id": "org_1", "org_role": "org:admin",
+            "org_permissions": ["org:data:read", "legacy:write"]}));
+        assert_eq!(permissions(&auth), ["org:data:read", "legacy:write"]);
+    }
+
+    #[test]
+    fn v1_without_org_id_has_no_organization() {
+        let auth = with(json!({"org_role": "org:admin"}));
+        assert!(auth.org().is_none());
+    }
+
+    #[test]
+    fn subject_must_be_a_non_empty_string() {
+        for sub in [json!(null), json!(5), json!("")] {
+            let mut payload = base();
+            payload["sub"] = sub;
+            assert_eq!(
+                auth_from_json(payload).unwrap_err(),
+                ClaimsError::InvalidSubject
+            );
+        }
+    }
+
+    #[test]
+    fn expiry_is_required() {
+        let mut payload = base();
+        payload.as_object_mut().expect("object").remove("exp");
+        assert_eq!(
+            auth_from_json(payload).unwrap_err(),
+            ClaimsError::MissingExpiry
+        );
+    }
+
+    #[test]
+    fn non_numeric_time_claim_is_rejected_with_its_name() {
+        let mut payload = base();
+        payload["nbf"] = json!("soon");
+        assert_eq!(
+            auth_from_json(payload).unwrap_err(),
+            ClaimsError::InvalidTime { claim: "nbf" }
+        );
+    }
+
+    #[test]
+    fn fractional_times_are_truncated_to_seconds() {
+        let mut payload = base();
+        payload["exp"] = json!(1_700_000_000.9);
+        assert_eq!(
+            auth_from_json(payload).expect("valid").expires_at(),
+            1_700_000_000
+        );
+    }
+
+    #[test]
+    fn unknown_version_is_rejected() {
+        let mut payload = base();
+        payload["v"] = json!(3);
+        assert_eq!(
+            auth_from_json(payload).unwrap_err(),
+            ClaimsError::UnsupportedVersion(3)
+        );
+    }
+
+    #[test]
+    fn missing_status_means_active() {
+        assert_eq!(with(json!({})).status(), &SessionStatus::Active);
+    }
+
+    #[test]
+    fn pending_status_is_kept() {
+        let auth = with(json!({"sts": "pending"}));
+        assert!(auth.is_pending());
+    }
+
+    #[test]
+    fn unknown_status_is_kept_verbatim() {
+        let auth = with(json!({"sts": "frozen"}));
+        assert_eq!(auth.status(), &SessionStatus::Other("frozen".into()));
+    }
+
+    #[test]
+    fn template_token_has_no_session_id() {
+        let auth = auth_from_json(json!({"sub": "user_1", "exp": 2_000_000_000})).expect("valid");
+        assert_eq!(auth.session_id(), None);
+    }
+
+    #[test]
+    fn standard_claims_are_exposed() {
+        let auth = with(
+            json!({"nbf": 1_999_999_935, "azp": "https://app.example.com",
+            "iss": "https://clerk.example.com", "fva": [3, -1],
+            "act": {"sub": "user_admin", "iss": "https://dashboard.clerk.com", "sid": "sess_a"}}),
+        );
+        assert_eq!(auth.user_id(), "user_1");
+        assert_eq!(auth.session_id(), Some("sess_1"));
+        assert_eq!(auth.issued_at(), Some(1_999_999_940));
+        assert_eq!(auth.not_before(), Some(1_999_999_935));
+        assert_eq!(auth.expires_at(), 2_000_000_000);
+        assert_eq!(auth.authorized_party(), Some("https://app.example.com"));
+        assert_eq!(auth.issuer(), Some("https://clerk.example.com"));
+        assert_eq!(auth.factor_verification_age(), Some([3, -1]));
+        assert_eq!(auth.actor().and_then(|a| a.subject()), Some("user_admin"));
+    }
+
+    #[test]
+    fn features_and_plans_are_parsed_with_scopes() {
+        use crate::auth::Scope;
+        let auth = with(json!({"v": 2, "fea": "u:a,ou:b", "pla": "o:pro"}));
+        let features: Vec<_> = auth
+            .features()
+            .iter()
+            .map(|e| (e.scope(), e.name()))
+            .collect();
+        assert_eq!(features, [(Scope::User, "a"), (Scope::Both, "b")]);
+        assert_eq!(auth.plans()[0].name(), "pro");
+    }
+
+    #[test]
+    fn custom_claims_are_parsed_once_and_cached() {
+        let auth = with(json!({"metadata": {"role": "owner"}}));
+        assert_eq!(auth.claims().get_str("metadata.role"), Some("owner"));
+        assert!(std::ptr::eq(auth.claims(), auth.claims()));
+    }
+
+    #[test]
+    fn debug_output_leaves_the_payload_out() {
+        let auth = with(json!({"secret_note": "do-not-log-me"}));
+        let debug = format!("{auth:?}");
+        assert!(debug.contains("user_1"));
+        assert!(!debug.contains("do-not-log-me"));
+    }
+
+    #[test]
+    fn auth_is_send_sync_and_static() {
+        fn assert_bounds<T: Send + Sync + std::fmt::Debug + 'static>() {}
+        assert_bounds::<Auth>();
+    }
+}
+
+/// Decoding checked against an independent big-integer reference.
+#[cfg(test)]
+mod properties {
+    use num_bigint::BigUint;
+    use proptest::prelude::*;
+
+    use super::{normalized_role, v2_permissions};
+    use crate::auth::{Entitlements, normalize_org_key};
+    use crate::claims::mask::set_bits_below;
+
+    /// Semantics §2 written the obvious way, with `num-bigint` for the masks.
+    fn reference(fea: &[(&str, String)], actions: &[String], masks: &[String]) -> Vec<String> {
+        if actions.is_empty() || masks.is_empty() {
+            return Vec::new();
+        }
+        let org_features = fea
+            .iter()
+            .filter(|(scope, _)| matches!(*scope, "o" | "ou" | "uo"))
+            .map(|(_, name)| name);
+        let mut out = Vec::new();
+        for (feature, mask) in org_features.zip(masks) {
+            let digits_only = !mask.is_empty() && mask.bytes().all(|b| b.is_ascii_digit());
+            let Some(value) = digits_only
+                .then(|| BigUint::parse_bytes(mask.as_bytes(), 10))
+                .flatten()
+            else {
+                continue;
+            };
+            for (j, action) in actions.iter().enumerate() {
+                if value.bit(j as u64) {
+                    out.push(format!("org:{feature}:{action}"));
+                }
+            }
+        }
+        out
+    }
+
+    /// A mask below 2^200, sometimes zero-padded, or junk that is not all digits.
+    fn mask() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => (proptest::collection::vec(any::<u8>(), 0..=25), 0usize..3)
+                .prop_map(|(bytes, zeros)| format!("{}{}", "0".repeat(zeros), BigUint::from_bytes_le(&bytes))),
+            1 => "[0-9a-z+ .-]{0,6}",
+        ]
+    }
+
+    fn scope() -> impl Strategy<Value = &'static str> {
+        prop_oneof![Just("o"), Just("u"), Just("ou"), Just("uo")]
+    }
+
+    proptest! {
+        #[test]
+        fn fpm_decoding_matches_the_bigint_reference(
+            scopes in proptest::collection::vec(scope(), 0..6),
+            action_count in 0usize..210,
+            masks in proptest::collection::vec(mask(), 1..8),
+        ) {
+            let fea: Vec<(&str, String)> =
+                scopes.iter().enumerate().map(|(i, s)| (*s, format!("f{i}"))).collect();
+            let actions: Vec<String> = (0..action_count).map(|i| format!("a{i}")).collect();
+            let fea_claim = fea.iter().map(|(s, n)| format!("{s}:{n}")).collect::<Vec<_>>().join(",");
+            let got: Vec<String> = v2_permissions(
+                &Entitlements::parse(&fea_claim),
+                &actions.join(","),
+                &masks.join(","),
+            )
+            .into_iter()
+            .map(String::from)
+            .collect();
+            // Clerk trims each mask before reading it.
+            let masks_trimmed: Vec<String> = masks.iter().map(|m| m.trim().to_owned()).collect();
+            prop_assert_eq!(got, reference(&fea, &actions, &masks_trimmed));
+        }
+
+        #[test]
+        fn mask_bits_match_the_bigint_bits(bytes in proptest::collection::vec(any::<u8>(), 0..=25), limit in 0usize..220) {
+            let value = BigUint::from_bytes_le(&bytes);
+            let expected: Vec<usize> = (0..limit).filter(|&j| value.bit(j as u64)).collect();
+            prop_assert_eq!(set_bits_below(&value.to_string(), limit), expected);
+        }
+
+        #[test]
+        fn org_normalisation_is_idempotent(key in "(org:){0,3}[a-z:_]{0,12}") {
+            let once = normalize_org_key(&key);
+            prop_assert_eq!(normalize_org_key(once), once);
+            let role = normalized_role(&key);
+            prop_assert_eq!(role.as_deref().and_then(normalized_role), role.clone());
+        }
+
+        #[test]
+        fn any_number_of_org_prefixes_names_the_same_role(prefixes in 0usize..5, role in "[a-z_]{1,10}") {
+            let spelled = format!("{}{role}", "org:".repeat(prefixes));
+            let expected: Box<str> = format!("org:{role}").into();
+            prop_assert_eq!(normalized_role(&spelled), Some(expected));
+        }
+    }
+}

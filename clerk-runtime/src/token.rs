@@ -1,0 +1,256 @@
+//! Splitting a compact JWS and reading its header: steps 1-4 of the
+//! verification order (semantics §3). No cryptography here.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+
+use crate::error::VerifyError;
+
+/// Largest token we look at, in bytes.
+///
+/// Clerk session tokens are ~1 KiB and stay well under the 4 KiB cookie
+/// limit; 16 KiB leaves room for large custom claims and template tokens in a
+/// header while bounding the work (base64 + JSON) an attacker can make us do.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// The only algorithm accepted for session tokens (semantics §3.4).
+pub const ALG_RS256: &str = "RS256";
+
+/// The JOSE header fields we read. `jku`, `x5u` and `jwk` are deliberately
+/// not read: keys never come from the token itself.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct Header {
+    /// Signature algorithm.
+    pub alg: Option<String>,
+    /// Key id (Clerk: the instance id, `ins_...`).
+    pub kid: Option<String>,
+    /// Media type; `JWT` when present.
+    pub typ: Option<String>,
+    /// Clerk's token category, on newer tokens.
+    pub cat: Option<String>,
+}
+
+/// A token split into its parts, header decoded, payload decoded to text.
+#[derive(Debug)]
+pub struct Decoded<'a> {
+    /// The decoded header.
+    pub header: Header,
+    /// `base64url(header) "." base64url(payload)`: the signed bytes.
+    pub signing_input: &'a str,
+    /// The payload JSON text (a JSON object).
+    pub payload: Box<str>,
+    /// The raw signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// What kind of token the header and `sub` say this is (semantics §3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// A session token (or no category marker at all).
+    Session,
+    /// A JWT-template token marked as such by `cat`.
+    Template,
+    /// A machine (M2M) token: `cat` names it, or `sub` starts with `mch_`.
+    Machine,
+    /// An OAuth access token (`typ: at+jwt` or `cat` naming OAuth).
+    OAuth,
+}
+
+/// Split `token` into three base64url parts and decode header and payload.
+///
+/// The size limit is checked before anything else; header and payload must
+/// be JSON objects.
+pub fn decode(token: &str) -> Result<Decoded<'_>, VerifyError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(VerifyError::TooLarge {
+            len: token.len(),
+            max: MAX_TOKEN_BYTES,
+        });
+    }
+    let (header_b64, payload_b64, signature_b64) = split(token)?;
+    let header_json = b64(header_b64, "header is not base64url")?;
+    let payload_json = b64(payload_b64, "payload is not base64url")?;
+    let signature = b64(signature_b64, "signature is not base64url")?;
+    if !is_json_object(&header_json) {
+        return Err(VerifyError::Malformed("header is not a JSON object"));
+    }
+    let header: Header = serde_json::from_slice(&header_json)
+        .map_err(|_| VerifyError::Malformed("header is not valid JSON"))?;
+    if !is_json_object(&payload_json) {
+        return Err(VerifyError::Malformed("payload is not a JSON object"));
+    }
+    let payload = String::from_utf8(payload_json)
+        .map_err(|_| VerifyError::Malformed("payload is not UTF-8"))?
+        .into_boxed_str();
+    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+    Ok(Decoded {
+        header,
+        signing_input,
+        payload,
+        signature,
+    })
+}
+
+/// Exactly three parts separated by `.`, header and payload non-empty.
+///
+/// An empty signature is let through on purpose: an `alg: none` token has one,
+/// and it must be refused as `token-invalid-algorithm` (as Clerk's SDK does),
+/// which the header check decides before any key is touched.
+pub fn split(token: &str) -> Result<(&str, &str, &str), VerifyError> {
+    let mut parts = token.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(h), Some(p), Some(s), None) if !h.is_empty() && !p.is_empty() => Ok((h, p, s)),
+        _ => Err(VerifyError::Malformed("a JWT has exactly three parts")),
+    }
+}
+
+fn b64(part: &str, what: &'static str) -> Result<Vec<u8>, VerifyError> {
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| VerifyError::Malformed(what))
+}
+
+fn is_json_object(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{')
+}
+
+/// Classify a token by `cat`, `typ` and `sub` (semantics §3.2).
+///
+/// Unknown `cat` values are treated as session tokens so that a new Clerk
+/// category for session tokens does not sign everyone out; only categories
+/// that name machine, OAuth or template tokens are singled out.
+pub fn category(header: &Header, sub: Option<&str>) -> Category {
+    // RFC 9068 allows both the short and the full media type.
+    if header.typ.as_deref().is_some_and(|t| {
+        t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+    }) {
+        return Category::OAuth;
+    }
+    if sub.is_some_and(|s| s.starts_with("mch_")) {
+        return Category::Machine;
+    }
+    match header.cat.as_deref().map(str::to_ascii_lowercase) {
+        Some(cat) if cat.contains("m2m") || cat.contains("machine") => Category::Machine,
+        Some(cat) if cat.contains("oauth") => Category::OAuth,
+        Some(cat) if cat.contains("template") => Category::Template,
+        _ => Category::Session,
+    }
+}
+
+/// Steps 3 and 4: `typ` must be `JWT` when present, `alg` must be RS256.
+pub fn check_header(header: &Header) -> Result<(), VerifyError> {
+    if header.typ.as_deref().is_some_and(|t| t != "JWT") {
+        return Err(VerifyError::Malformed("typ must be JWT"));
+    }
+    match header.alg.as_deref() {
+        Some(ALG_RS256) => Ok(()),
+        Some(other) => Err(VerifyError::UnsupportedAlgorithm(
+            other.chars().take(16).collect(),
+        )),
+        None => Err(VerifyError::UnsupportedAlgorithm(String::new())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(s: &str) -> String {
+        URL_SAFE_NO_PAD.encode(s)
+    }
+
+    #[test]
+    fn split_requires_exactly_three_parts() {
+        assert!(split("a.b.c").is_ok());
+        assert!(split("a.b").is_err());
+        assert!(split("a.b.c.d").is_err());
+        assert!(split("a..c").is_err());
+        assert!(split("").is_err());
+    }
+
+    #[test]
+    fn oversized_token_is_rejected_before_parsing() {
+        let token = "x".repeat(MAX_TOKEN_BYTES + 1);
+        assert!(matches!(decode(&token), Err(VerifyError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn header_must_be_an_object() {
+        let token = format!("{}.{}.{}", enc("[1]"), enc("{}"), enc("s"));
+        assert_eq!(
+            decode(&token).unwrap_err(),
+            VerifyError::Malformed("header is not a JSON object")
+        );
+    }
+
+    #[test]
+    fn padded_base64_is_rejected() {
+        let token = format!("{}=.{}.{}", enc("{}"), enc("{}"), enc("s"));
+        assert_eq!(decode(&token).unwrap_err().reason(), "token-invalid");
+    }
+
+    #[test]
+    fn decode_keeps_signing_input_and_payload() {
+        let token = format!(
+            "{}.{}.{}",
+            enc(r#"{"alg":"RS256","kid":"k"}"#),
+            enc(r#"{"sub":"u"}"#),
+            enc("sig")
+        );
+        let d = decode(&token).unwrap();
+        assert_eq!(d.header.kid.as_deref(), Some("k"));
+        assert_eq!(&*d.payload, r#"{"sub":"u"}"#);
+        assert_eq!(d.signature, b"sig");
+        assert_eq!(d.signing_input.matches('.').count(), 1);
+    }
+
+    #[test]
+    fn category_rules() {
+        let h = |typ: Option<&str>, cat: Option<&str>| Header {
+            typ: typ.map(Into::into),
+            cat: cat.map(Into::into),
+            ..Header::default()
+        };
+        assert_eq!(category(&h(None, None), Some("user_1")), Category::Session);
+        assert_eq!(
+            category(&h(Some("at+jwt"), None), Some("user_1")),
+            Category::OAuth
+        );
+        assert_eq!(
+            category(&h(Some("application/at+jwt"), None), None),
+            Category::OAuth
+        );
+        assert_eq!(category(&h(None, None), Some("mch_1")), Category::Machine);
+        assert_eq!(
+            category(&h(None, Some("cl_m2m_token")), None),
+            Category::Machine
+        );
+        assert_eq!(
+            category(&h(None, Some("jwt_template")), None),
+            Category::Template
+        );
+        assert_eq!(
+            category(&h(None, Some("cl_B7d4PD111AAA")), None),
+            Category::Session
+        );
+    }
+
+    #[test]
+    fn only_rs256_passes_the_header_check() {
+        let h = |alg: &str| Header {
+            alg: Some(alg.into()),
+            ..Header::default()
+        };
+        assert!(check_header(&h("RS256")).is_ok());
+        for alg in ["none", "HS256", "RS384", "ES256"] {
+            assert_eq!(
+                check_header(&h(alg)).unwrap_err().reason(),
+                "token-invalid-algorithm"
+            );
+        }
+    }
+}

@@ -1,0 +1,621 @@
+//! The verification pipeline, in the order of semantics §3:
+//! parse → category → `typ` → `alg` → key + signature → `sub` → `aud` →
+//! `azp` → times → `iss`. Signature before any claim check, so a forged
+//! token learns nothing about our claim rules.
+//!
+//! Verified tokens are cached by their full text until their `exp` (never
+//! longer); the cached path is one hash lookup and two integer comparisons.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::auth::Auth;
+use crate::claims::RawClaims;
+use crate::error::{ConfigError, VerifyError};
+use crate::jwks::{self, CachePolicy, InstantClock, JwksSource, RemoteKeys, VerifyingKey};
+use crate::revoked::RevokedSessions;
+use crate::token::{self, Category};
+
+/// Default clock skew tolerated on `exp`, `nbf` and `iat` (Clerk's default;
+/// covers sleeping laptops and WSL clocks).
+pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5);
+
+/// Most verified tokens kept in memory. Session tokens live 60 s, so this
+/// covers 10 000 distinct sessions active within a minute at ~2 KiB each.
+pub const VERIFIED_CACHE_CAPACITY: usize = 10_000;
+
+/// Unix-seconds clock of the verifier.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// Verifies Clerk session tokens. Cheap to clone (shared state).
+///
+/// ```no_run
+/// # async fn run(token: &str) -> Result<(), clerk_runtime::Error> {
+/// use clerk_runtime::verify::Verifier;
+/// let verifier = Verifier::builder()
+///     .jwks_url("https://clerk.example.com/.well-known/jwks.json")
+///     .issuer("https://clerk.example.com")
+///     .authorized_parties(["https://example.com"])
+///     .build()?;
+/// let auth = verifier.verify(token).await?;
+/// println!("{}", auth.user_id());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("issuer", &self.inner.issuer)
+            .field("authorized_parties", &self.inner.authorized_parties)
+            .field("audience", &self.inner.audience)
+            .field("accept_templates", &self.inner.accept_templates)
+            .field("clock_skew", &self.inner.skew)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Keys {
+    /// PEM key: networkless, `kid` ignored.
+    Static(Arc<VerifyingKey>),
+    Remote(RemoteKeys),
+}
+
+struct Inner {
+    keys: Keys,
+    issuer: Option<String>,
+    authorized_parties: Vec<String>,
+    audience: Vec<String>,
+    accept_templates: bool,
+    skew: i64,
+    clock: Clock,
+    cache: TokenCache,
+    revoked: RevokedSessions,
+    key_generation: Arc<AtomicU64>,
+}
+
+impl Verifier {
+    /// Start configuring a verifier.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+
+    /// A networkless verifier for a PEM public key (`CLERK_JWT_KEY`).
+    pub fn from_pem(pem: &str) -> Result<Self, ConfigError> {
+        Self::builder().pem(pem).build()
+    }
+
+    /// A verifier fetching keys from a public JWKS URL
+    /// (`https://<frontend api>/.well-known/jwks.json`).
+    pub fn from_jwks_url(url: &str) -> Result<Self, ConfigError> {
+        Self::builder().jwks_url(url).build()
+    }
+
+    /// Verify `token` against the verifier's clock.
+    pub async fn verify(&self, token: &str) -> Result<Arc<Auth>, VerifyError> {
+        let now = (self.inner.clock)();
+        self.verify_at(token, now).await
+    }
+
+    /// Verify `token` as of `now` (unix seconds).
+    pub async fn verify_at(&self, token: &str, now: i64) -> Result<Arc<Auth>, VerifyError> {
+        // Before the cache lookup: an oversized token must not even be hashed.
+        if token.len() > token::MAX_TOKEN_BYTES {
+            return Err(VerifyError::TooLarge {
+                len: token.len(),
+                max: token::MAX_TOKEN_BYTES,
+            });
+        }
+        let generation = self.inner.key_generation.load(Ordering::Acquire);
+        if let Some(auth) = self.inner.cache.get(token, now, generation) {
+            return Ok(auth);
+        }
+        let verified = self.verify_uncached(token, now).await?;
+        // Checked after the signature (an unsigned sid proves nothing) and
+        // before caching, so a revoked session never re-enters the cache.
+        if let Some(sid) = verified.sid.as_deref()
+            && self.inner.revoked.is_revoked(sid, now)
+        {
+            return Err(VerifyError::SessionRevoked);
+        }
+        let auth = Arc::new(verified.auth);
+        self.inner.cache.insert(
+            token,
+            CacheEntry {
+                auth: auth.clone(),
+                valid_from: verified.valid_from,
+                exp: verified.exp,
+                sid: verified.sid,
+                generation,
+            },
+            now,
+        );
+        Ok(auth)
+    }
+
+    /// Drop cached verifications of tokens of session `sid` (e.g. after an
+    /// organization switch), so the next request re-verifies them from scratch.
+    pub fn invalidate_session(&self, sid: &str) {
+        self.inner.cache.invalidate_session(sid);
+    }
+
+    /// Refuse every token of session `sid` from now on (`session-revoked`),
+    /// cached or not. Wire it to the Backend API client's revoke hook so a
+    /// session signed out through this process stops working at once instead
+    /// of at its token's expiry:
+    /// `BackendClient::builder(sk).on_session_revoked(move |sid| verifier.revoke_session(sid))`.
+    /// Remembered for [`REVOKED_RETENTION_SECS`](crate::revoked::REVOKED_RETENTION_SECS), in memory.
+    pub fn revoke_session(&self, sid: &str) {
+        self.inner.revoked.revoke(sid, (self.inner.clock)());
+        self.inner.cache.invalidate_session(sid);
+    }
+
+    /// Number of JWKS fetch attempts so far (0 for a PEM verifier).
+    pub fn jwks_fetches(&self) -> u64 {
+        match &self.inner.keys {
+            Keys::Static(_) => 0,
+            Keys::Remote(remote) => remote.fetch_count(),
+        }
+    }
+
+    async fn verify_uncached(&self, token: &str, now: i64) -> Result<Verified, VerifyError> {
+        let inner = &*self.inner;
+        // 1. Shape.
+        let decoded = token::decode(token)?;
+        // Deserialized once; a type error is reported only after the
+        // signature check (no unsigned-input oracle).
+        let raw: Result<RawClaims, _> = serde_json::from_str(&decoded.payload);
+        let sub = raw
+            .as_ref()
+            .ok()
+            .and_then(|r| r.sub.as_ref())
+            .and_then(Value::as_str);
+        // 2. Category.
+        let is_template = match token::category(&decoded.header, sub) {
+            Category::Session => raw.as_ref().is_ok_and(|r| r.sid.is_none()),
+            Category::Template => true,
+            Category::Machine => return Err(VerifyError::TypeMismatch("machine token")),
+            Category::OAuth => return Err(VerifyError::TypeMismatch("OAuth access token")),
+        };
+        if is_template && !inner.accept_templates {
+            return Err(VerifyError::TypeMismatch(
+                "JWT-template token (no sid) where a session token is expected",
+            ));
+        }
+        // 3-4. typ and alg, before any key is touched.
+        token::check_header(&decoded.header)?;
+        // 5. Key and signature.
+        let key = match &inner.keys {
+            Keys::Static(key) => key.clone(),
+            Keys::Remote(remote) => remote.key(decoded.header.kid.as_deref()).await?,
+        };
+        key.verify(decoded.signing_input.as_bytes(), &decoded.signature)?;
+        // 6. Claims, now that they are signed.
+        let raw =
+            raw.map_err(|_| VerifyError::InvalidClaims("claims have the wrong types".into()))?;
+        if !matches!(raw.sub, Some(Value::String(_))) {
+            return Err(VerifyError::InvalidClaims("sub must be a string".into()));
+        }
+        // 7. Audience (template tokens).
+        if !inner.audience.is_empty() && !audience_matches(raw.aud.as_ref(), &inner.audience) {
+            return Err(VerifyError::InvalidAudience);
+        }
+        // 8. Authorized party.
+        if !inner.authorized_parties.is_empty() {
+            let ok = raw
+                .azp
+                .as_deref()
+                .is_some_and(|azp| inner.authorized_parties.iter().any(|p| p == azp));
+            if !ok {
+                return Err(VerifyError::InvalidAuthorizedParty);
+            }
+        }
+        // 9. Times.
+        let exp = numeric(raw.exp.as_ref(), "exp")?
+            .ok_or_else(|| VerifyError::InvalidClaims("exp is required".into()))?;
+        if exp <= now.saturating_sub(inner.skew) {
+            return Err(VerifyError::Expired { exp, now });
+        }
+        let nbf = numeric(raw.nbf.as_ref(), "nbf")?;
+        if let Some(nbf) = nbf.filter(|nbf| *nbf > now.saturating_add(inner.skew)) {
+            return Err(VerifyError::NotActiveYet { nbf, now });
+        }
+        let iat = numeric(raw.iat.as_ref(), "iat")?;
+        if let Some(iat) = iat.filter(|iat| *iat > now.saturating_add(inner.skew)) {
+            return Err(VerifyError::IatInFuture { iat, now });
+        }
+        // 10. Issuer.
+        if inner
+            .issuer
+            .as_deref()
+            .is_some_and(|expected| raw.iss.as_deref() != Some(expected))
+        {
+            return Err(VerifyError::InvalidIssuer);
+        }
+        let sid = raw.sid.as_deref().map(Box::from);
+        let valid_from = nbf
+            .into_iter()
+            .chain(iat)
+            .max()
+            .map_or(i64::MIN, |t| t.saturating_sub(inner.skew));
+        // 11. `sts = pending` is kept in `Auth`; the route policy decides.
+        let auth = Auth::from_claims(raw, decoded.payload)
+            .map_err(|e| VerifyError::InvalidClaims(e.to_string()))?;
+        Ok(Verified {
+            auth,
+            valid_from,
+            exp,
+            sid,
+        })
+    }
+}
+
+struct Verified {
+    auth: Auth,
+    valid_from: i64,
+    exp: i64,
+    sid: Option<Box<str>>,
+}
+
+/// A JSON number as whole seconds; absent → `None`; any other type → error.
+fn numeric(value: Option<&Value>, name: &str) -> Result<Option<i64>, VerifyError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            // Fractional seconds are legal JSON numbers; the cast saturates.
+            .or_else(|| n.as_f64().map(|f| f.floor() as i64))
+            .map(Some)
+            .ok_or_else(|| VerifyError::InvalidClaims(format!("{name} must be a number"))),
+        Some(_) => Err(VerifyError::InvalidClaims(format!(
+            "{name} must be a number"
+        ))),
+    }
+}
+
+fn audience_matches(aud: Option<&Value>, expected: &[String]) -> bool {
+    match aud {
+        Some(Value::String(a)) => expected.iter().any(|e| e == a),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|a| expected.iter().any(|e| e == a)),
+        _ => false,
+    }
+}
+
+/// What key source a [`VerifierBuilder`] uses.
+#[derive(Clone, Debug)]
+enum KeyConfig {
+    Pem(String),
+    Remote(JwksSource),
+}
+
+/// Builder of [`Verifier`].
+pub struct VerifierBuilder {
+    key: Option<KeyConfig>,
+    issuer: Option<String>,
+    authorized_parties: Vec<String>,
+    audience: Vec<String>,
+    accept_templates: bool,
+    skew: Duration,
+    http_client: Option<reqwest::Client>,
+    http_timeout: Duration,
+    cache_policy: CachePolicy,
+    clock: Option<Clock>,
+    instant_clock: Option<InstantClock>,
+}
+
+impl Default for VerifierBuilder {
+    fn default() -> Self {
+        Self {
+            key: None,
+            issuer: None,
+            authorized_parties: Vec::new(),
+            audience: Vec::new(),
+            accept_templates: false,
+            skew: DEFAULT_CLOCK_SKEW,
+            http_client: None,
+            http_timeout: jwks::DEFAULT_HTTP_TIMEOUT,
+            cache_policy: CachePolicy::default(),
+            clock: None,
+            instant_clock: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for VerifierBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifierBuilder")
+            .field(
+                "key",
+                &self.key.as_ref().map(|k| match k {
+                    KeyConfig::Pem(_) => "pem".to_owned(),
+                    KeyConfig::Remote(src) => format!("{src:?}"),
+                }),
+            )
+            .field("issuer", &self.issuer)
+            .field("authorized_parties", &self.authorized_parties)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifierBuilder {
+    /// Verify with a PEM public key; networkless, the token's `kid` is ignored.
+    pub fn pem(mut self, pem: impl Into<String>) -> Self {
+        self.key = Some(KeyConfig::Pem(pem.into()));
+        self
+    }
+
+    /// Fetch keys from a public JWKS URL.
+    pub fn jwks_url(self, url: impl Into<String>) -> Self {
+        self.jwks_source(JwksSource::Url(url.into()))
+    }
+
+    /// Fetch keys from the Backend API `GET {api_url}/v1/jwks` with the secret key.
+    pub fn backend_api(self, api_url: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        self.jwks_source(JwksSource::BackendApi {
+            api_url: api_url.into(),
+            secret_key: secret_key.into(),
+        })
+    }
+
+    /// Fetch keys from `source`.
+    pub fn jwks_source(mut self, source: JwksSource) -> Self {
+        self.key = Some(KeyConfig::Remote(source));
+        self
+    }
+
+    /// Require `iss` to equal this exactly (e.g. `https://clerk.example.com`).
+    pub fn issuer(mut self, iss: impl Into<String>) -> Self {
+        self.issuer = Some(iss.into());
+        self
+    }
+
+    /// Require `azp` to be one of these origins. Empty = not enforced.
+    pub fn authorized_parties<I, S>(mut self, parties: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.authorized_parties = parties.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Require `aud` to overlap these values (template tokens). Empty = not checked.
+    pub fn audience<I, S>(mut self, audience: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audience = audience.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Also accept JWT-template tokens (no `sid`). Off by default: a template
+    /// token is not a session token.
+    pub fn accept_templates(mut self, accept: bool) -> Self {
+        self.accept_templates = accept;
+        self
+    }
+
+    /// Clock skew tolerated on `exp`/`nbf`/`iat` (default 5 s).
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.skew = skew;
+        self
+    }
+
+    /// Use this HTTP client for JWKS fetches (custom CA, proxy, ...). The
+    /// request timeout is still applied per request.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Connect and total timeout of a JWKS fetch (default 5 s).
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = timeout;
+        self
+    }
+
+    /// JWKS cache TTL and unknown-kid cooldown.
+    pub fn cache_policy(mut self, policy: CachePolicy) -> Self {
+        self.cache_policy = policy;
+        self
+    }
+
+    /// Unix-seconds clock used by [`Verifier::verify`] (default: system time).
+    pub fn clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Monotonic clock of the JWKS cache (default: `Instant::now`).
+    pub fn cache_clock(mut self, clock: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
+        self.instant_clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Build the verifier. Fails when no key source is configured or the PEM is unusable.
+    pub fn build(self) -> Result<Verifier, ConfigError> {
+        let key_generation = Arc::new(AtomicU64::new(0));
+        let keys = match self.key.ok_or(ConfigError::MissingKey)? {
+            KeyConfig::Pem(pem) => Keys::Static(Arc::new(VerifyingKey::from_pem(&pem)?)),
+            KeyConfig::Remote(source) => {
+                source.validate()?;
+                let client = match self.http_client {
+                    Some(client) => client,
+                    None => jwks::default_client(self.http_timeout)?,
+                };
+                let clock = self.instant_clock.unwrap_or_else(|| Arc::new(Instant::now));
+                Keys::Remote(RemoteKeys::new(
+                    source,
+                    client,
+                    self.http_timeout,
+                    self.cache_policy,
+                    clock,
+                    key_generation.clone(),
+                ))
+            }
+        };
+        let skew = i64::try_from(self.skew.as_secs()).unwrap_or(i64::MAX);
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                keys,
+                issuer: self.issuer,
+                authorized_parties: self.authorized_parties,
+                audience: self.audience,
+                accept_templates: self.accept_templates,
+                skew,
+                clock: self.clock.unwrap_or_else(|| Arc::new(system_now)),
+                cache: TokenCache::new(VERIFIED_CACHE_CAPACITY),
+                revoked: RevokedSessions::default(),
+                key_generation,
+            }),
+        })
+    }
+}
+
+/// Current unix time in seconds.
+pub fn system_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+struct CacheEntry {
+    auth: Arc<Auth>,
+    valid_from: i64,
+    exp: i64,
+    sid: Option<Box<str>>,
+    generation: u64,
+}
+
+/// Verified tokens by full token text. Bounded; dropped whole when the key
+/// set changes (rotation) so a removed key stops working at once.
+struct TokenCache {
+    capacity: usize,
+    map: RwLock<CacheMap>,
+}
+
+#[derive(Default)]
+struct CacheMap {
+    generation: u64,
+    entries: HashMap<Box<str>, CacheEntry>,
+}
+
+impl TokenCache {
+    fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            map: RwLock::new(CacheMap::default()),
+        }
+    }
+
+    fn get(&self, token: &str, now: i64, generation: u64) -> Option<Arc<Auth>> {
+        // A poisoned lock can only come from a panic inside a HashMap
+        // operation; the map is still structurally valid.
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        let entry = map.entries.get(token)?;
+        (entry.generation == generation && now < entry.exp && now >= entry.valid_from)
+            .then(|| entry.auth.clone())
+    }
+
+    fn insert(&self, token: &str, entry: CacheEntry, now: i64) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        if map.generation != entry.generation {
+            map.entries.clear();
+            map.generation = entry.generation;
+        }
+        if map.entries.len() >= self.capacity {
+            map.entries.retain(|_, e| e.exp > now);
+            if map.entries.len() >= self.capacity {
+                map.entries.clear();
+            }
+        }
+        map.entries.insert(Box::from(token), entry);
+    }
+
+    fn invalidate_session(&self, sid: &str) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        map.entries.retain(|_, e| e.sid.as_deref() != Some(sid));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(exp: i64, sid: &str, generation: u64) -> CacheEntry {
+        CacheEntry {
+            auth: Arc::new(
+                Auth::from_claims(
+                    RawClaims {
+                        sub: Some(Value::from("user_1")),
+                        exp: Some(Value::from(exp)),
+                        ..RawClaims::default()
+                    },
+                    "{}".into(),
+                )
+                .unwrap(),
+            ),
+            valid_from: 0,
+            exp,
+            sid: Some(sid.into()),
+            generation,
+        }
+    }
+
+    #[test]
+    fn cached_entry_expires_at_token_exp() {
+        let cache = TokenCache::new(4);
+        cache.insert("t", entry(100, "s", 0), 10);
+        assert!(cache.get("t", 99, 0).is_some());
+        assert!(cache.get("t", 100, 0).is_none());
+    }
+
+    #[test]
+    fn cache_misses_after_key_generation_changes() {
+        let cache = TokenCache::new(4);
+        cache.insert("t", entry(100, "s", 0), 10);
+        assert!(cache.get("t", 50, 1).is_none());
+    }
+
+    #[test]
+    fn cache_stays_bounded() {
+        let cache = TokenCache::new(2);
+        for i in 0..5 {
+            cache.insert(&format!("t{i}"), entry(100, "s", 0), 10);
+        }
+        assert!(cache.map.read().unwrap().entries.len() <= 2);
+    }
+
+    #[test]
+    fn invalidate_session_drops_its_tokens_only() {
+        let cache = TokenCache::new(4);
+        cache.insert("a", entry(100, "s1", 0), 10);
+        cache.insert("b", entry(100, "s2", 0), 10);
+        cache.invalidate_session("s1");
+        assert!(cache.get("a", 50, 0).is_none());
+        assert!(cache.get("b", 50, 0).is_some());
+    }
+
+    #[test]
+    fn audience_overlap() {
+        let expected = vec!["a".to_owned(), "b".to_owned()];
+        assert!(audience_matches(Some(&Value::from("b")), &expected));
+        assert!(audience_matches(
+            Some(&serde_json::json!(["x", "a"])),
+            &expected
+        ));
+        assert!(!audience_matches(Some(&Value::from("x")), &expected));
+        assert!(!audience_matches(None, &expected));
+    }
+}
