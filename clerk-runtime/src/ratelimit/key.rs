@@ -1,10 +1,14 @@
 //! Whom a request is counted against.
 
+use std::fmt;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use axum::extract::ConnectInfo;
 use http::HeaderName;
 use http::request::Parts;
+
+use crate::layer::AuthState;
 
 /// Computes the rate-limit key of a request; `None` when it has none.
 ///
@@ -29,8 +33,13 @@ where
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RateLimitKey(pub String);
 
-/// The default key: the [`RateLimitKey`] extension if present, else the client
-/// IP address.
+/// The default key: the signed-in user, else the [`RateLimitKey`] extension,
+/// else the client IP address.
+///
+/// The signed-in user is read from the [`AuthState`] that
+/// [`ClerkLayer`](crate::ClerkLayer) stores (so put the rate-limit layer
+/// inside it), or from a custom [`user`](Self::user) function. Pending
+/// sessions count as their user: the id is verified either way.
 ///
 /// The client IP is the socket peer from axum's `ConnectInfo<SocketAddr>`
 /// (serve with `into_make_service_with_connect_info::<SocketAddr>()`), unless a
@@ -38,16 +47,43 @@ pub struct RateLimitKey(pub String);
 /// block one subscriber usually holds, so a client cannot dodge its limit by
 /// rotating addresses within it.
 ///
-/// Keys are prefixed (`key:`, `ip:`) so a user id never collides with an address.
-#[derive(Debug, Clone, Default)]
+/// Keys are prefixed (`user:`, `key:`, `ip:`) so a user id never collides
+/// with an address.
+#[derive(Clone, Default)]
 pub struct RequestKey {
+    user: Option<Arc<UserFn>>,
     forwarded: Option<(HeaderName, usize)>,
+}
+
+type UserFn = dyn Fn(&Parts) -> Option<String> + Send + Sync;
+
+impl fmt::Debug for RequestKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestKey")
+            .field("user", &self.user.as_ref().map(|_| "fn"))
+            .field("forwarded", &self.forwarded)
+            .finish()
+    }
 }
 
 impl RequestKey {
     /// The default: [`RateLimitKey`], else the socket peer.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Reads the signed-in user's id from the request, e.g. from the session
+    /// the authentication layer stored in the extensions. Runs first; `None`
+    /// (signed out) falls through to [`RateLimitKey`] and the client IP.
+    ///
+    /// The layer runs before handler extractors, so read what an outer layer
+    /// put there, not what a handler's guard will insert later.
+    pub fn user(
+        mut self,
+        user_id: impl Fn(&Parts) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.user = Some(Arc::new(user_id));
+        self
     }
 
     /// Reads the client IP from `header` (e.g. `x-forwarded-for`) set by
@@ -79,6 +115,16 @@ impl RequestKey {
 
 impl KeyFn for RequestKey {
     fn key(&self, parts: &Parts) -> Option<String> {
+        if let Some(user) = self.user.as_ref().and_then(|user_id| user_id(parts)) {
+            return Some(format!("user:{user}"));
+        }
+        if let Some(auth) = parts
+            .extensions
+            .get::<AuthState>()
+            .and_then(AuthState::auth)
+        {
+            return Some(format!("user:{}", auth.user_id()));
+        }
         if let Some(RateLimitKey(key)) = parts.extensions.get::<RateLimitKey>() {
             return Some(format!("key:{key}"));
         }
@@ -135,6 +181,42 @@ mod tests {
         let mut p = parts(&[], Some("10.0.0.1:5000"));
         p.extensions.insert(RateLimitKey("user_123".into()));
         assert_eq!(RequestKey::new().key(&p).as_deref(), Some("key:user_123"));
+    }
+
+    fn signed_in(user: &str) -> AuthState {
+        let payload = serde_json::json!({"sub": user, "sid": "sess_1", "exp": 2_000_000_000});
+        AuthState::SignedIn(Arc::new(crate::claims::auth_from_json(payload).unwrap()))
+    }
+
+    #[test]
+    fn clerk_session_user_wins_over_explicit_key_and_ip() {
+        let mut p = parts(&[], Some("10.0.0.1:5000"));
+        p.extensions.insert(RateLimitKey("other".into()));
+        p.extensions.insert(signed_in("user_2abc"));
+        assert_eq!(RequestKey::new().key(&p).as_deref(), Some("user:user_2abc"));
+    }
+
+    #[test]
+    fn signed_out_requests_fall_back_to_the_ip() {
+        let mut p = parts(&[], Some("10.0.0.1:5000"));
+        p.extensions
+            .insert(AuthState::SignedOut(crate::layer::SignedOutReason::NoToken));
+        assert_eq!(RequestKey::new().key(&p).as_deref(), Some("ip:10.0.0.1"));
+    }
+
+    #[test]
+    fn custom_user_function_wins_over_explicit_key_and_ip() {
+        let user = RequestKey::new().user(|p: &Parts| {
+            p.headers
+                .get("x-test-user")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
+        let mut p = parts(&[("x-test-user", "user_2abc")], Some("10.0.0.1:5000"));
+        p.extensions.insert(RateLimitKey("other".into()));
+        assert_eq!(user.key(&p).as_deref(), Some("user:user_2abc"));
+        let signed_out = parts(&[], Some("10.0.0.1:5000"));
+        assert_eq!(user.key(&signed_out).as_deref(), Some("ip:10.0.0.1"));
     }
 
     #[test]

@@ -15,23 +15,13 @@ use std::time::Duration;
 use super::window::{self, Counts, Position};
 use super::{CheckFuture, Decision, RateLimit, RateLimitStore};
 
-/// Default key capacity: about 100 bytes a key, so ~10 MB when full.
-pub const DEFAULT_MAX_KEYS: usize = 100_000;
-
-/// Default shard count: well above the core count of a typical app host, so
-/// two requests rarely wait on the same lock; 64 empty maps cost ~4 KB.
-pub const DEFAULT_SHARDS: usize = 64;
-
-/// How often each shard drops the keys whose windows have passed.
-pub const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
-
 /// In-process rate-limit store, the default.
 ///
 /// Counts are exact within one process; with several app instances each
 /// instance enforces the limit on its own share of traffic: use
 /// [`RedisStore`](super::redis::RedisStore) to enforce one limit across them.
 ///
-/// Memory is bounded: at most `max_keys` keys (default [`DEFAULT_MAX_KEYS`]).
+/// Memory is bounded: at most `max_keys` keys (default [`MemoryStore::DEFAULT_MAX_KEYS`]).
 /// Idle keys (no longer counting in any window) are swept from each shard once
 /// per sweep interval, amortised over the checks that land on it, and when a
 /// full shard needs room. If a shard is still full, the key whose counts would
@@ -97,7 +87,7 @@ impl MemoryStoreBuilder {
             .shards
             .min(self.max_keys)
             .checked_next_power_of_two()
-            .unwrap_or(DEFAULT_SHARDS);
+            .unwrap_or(MemoryStore::DEFAULT_SHARDS);
         // Keep shards * keys_per_shard <= max_keys.
         let shards = if shards > self.max_keys {
             shards / 2
@@ -120,14 +110,24 @@ impl MemoryStoreBuilder {
 impl Default for MemoryStoreBuilder {
     fn default() -> Self {
         Self {
-            max_keys: DEFAULT_MAX_KEYS,
-            shards: DEFAULT_SHARDS,
-            sweep_interval: DEFAULT_SWEEP_INTERVAL,
+            max_keys: MemoryStore::DEFAULT_MAX_KEYS,
+            shards: MemoryStore::DEFAULT_SHARDS,
+            sweep_interval: MemoryStore::DEFAULT_SWEEP_INTERVAL,
         }
     }
 }
 
 impl MemoryStore {
+    /// Default key capacity: about 100 bytes a key, so ~10 MB when full.
+    pub const DEFAULT_MAX_KEYS: usize = 100_000;
+
+    /// Default shard count: well above the core count of a typical app host,
+    /// so two requests rarely wait on the same lock; 64 empty maps cost ~4 KB.
+    pub const DEFAULT_SHARDS: usize = 64;
+
+    /// How often each shard drops the keys whose windows have passed.
+    pub const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
     /// A store with the default capacity, shards and sweep interval.
     pub fn new() -> Self {
         Self::builder().build()
@@ -296,6 +296,25 @@ mod tests {
         assert!(!refused.allowed);
         assert_eq!(refused.remaining, 0);
         assert!(refused.retry_after.is_some());
+    }
+
+    #[test]
+    fn concurrent_checks_never_oversell_a_key() {
+        let store = MemoryStore::new();
+        let limit = limit("100/10s");
+        let admitted: usize = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        (0..100)
+                            .filter(|_| store.check_at("u", limit, at(0)).allowed)
+                            .count()
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).sum()
+        });
+        assert_eq!(admitted, 100);
     }
 
     #[test]

@@ -223,9 +223,14 @@ impl RedisStore {
             u64::try_from(elapsed),
         ) else {
             return Err(StoreError::Protocol(format!(
-                "negative count from the rate-limit script: {reply:?}"
+                "negative number from the rate-limit script: {reply:?}"
             )));
         };
+        if elapsed >= limit.window_ms() {
+            return Err(StoreError::Protocol(format!(
+                "rate-limit script placed now outside the window: {reply:?}"
+            )));
+        }
         Ok(window::decide(
             limit,
             Counts { prev, curr },

@@ -59,43 +59,51 @@ impl Counts {
 
 /// Whether one more request fits: `prev * (W - e) + (curr + 1) * W <= N * W`.
 pub(crate) fn admits(limit: RateLimit, counts: Counts, elapsed: u64) -> bool {
-    let w = u128::from(limit.window_ms());
-    let used = u128::from(counts.prev) * (w - u128::from(elapsed)) + u128::from(counts.curr) * w;
-    used + w <= u128::from(limit.requests()) * w
+    let w = limit.window_ms();
+    used(w, counts, elapsed).saturating_add(w) <= u64::from(limit.requests()) * w
+}
+
+/// `prev * (W - e) + curr * W`: requests in the sliding window, times `W`.
+///
+/// u64 suffices: `RateLimit` bounds `N * W` below 2^51 and stores only count
+/// admitted requests (<= N). Saturating, because Redis hands back whatever is
+/// stored under the key, and a corrupted count must not wrap into a fresh quota.
+fn used(w: u64, counts: Counts, elapsed: u64) -> u64 {
+    counts
+        .prev
+        .saturating_mul(w - elapsed)
+        .saturating_add(counts.curr.saturating_mul(w))
 }
 
 /// The decision reported for `counts` (after admitting, if `allowed`).
 pub(crate) fn decide(limit: RateLimit, counts: Counts, elapsed: u64, allowed: bool) -> Decision {
-    let w = u128::from(limit.window_ms());
-    let e = u128::from(elapsed);
-    let n = u128::from(limit.requests());
-    let (prev, curr) = (u128::from(counts.prev), u128::from(counts.curr));
-    let used = prev * (w - e) + curr * w;
+    let w = limit.window_ms();
+    let n = u64::from(limit.requests());
     // Floor: `remaining` promises that many requests would be admitted now.
-    let remaining = (n * w).saturating_sub(used) / w;
+    let remaining = (n * w).saturating_sub(used(w, counts, elapsed)) / w;
     // The whole quota is back once neither window overlaps the sliding window:
     // the current window's requests stop counting at the end of the next one.
-    let reset_ms = if curr > 0 {
-        2 * w - e
-    } else if prev > 0 {
-        w - e
+    let reset_ms = if counts.curr > 0 {
+        2 * w - elapsed
+    } else if counts.prev > 0 {
+        w - elapsed
     } else {
         0
     };
-    let retry_after = (!allowed).then(|| Duration::from_millis(ms(retry_ms(n, w, e, prev, curr))));
+    let retry_after = (!allowed).then(|| Duration::from_millis(retry_ms(n, w, elapsed, counts)));
     Decision {
         allowed,
         limit,
         // Lossless: remaining <= n <= MAX_REQUESTS.
         remaining: remaining as u32,
-        reset_after: Duration::from_millis(ms(reset_ms)),
+        reset_after: Duration::from_millis(reset_ms),
         retry_after,
     }
 }
 
 /// Milliseconds until the next request would be admitted, assuming no other
 /// request comes in meanwhile (always at least 1: the request was just refused).
-fn retry_ms(n: u128, w: u128, e: u128, prev: u128, curr: u128) -> u128 {
+fn retry_ms(n: u64, w: u64, e: u64, Counts { prev, curr }: Counts) -> u64 {
     // Later in this window: prev * (W - e') <= (N - curr - 1) * W, solved for e'.
     if curr < n && prev > 0 {
         let slack = (n - curr - 1) * w / prev;
@@ -106,17 +114,12 @@ fn retry_ms(n: u128, w: u128, e: u128, prev: u128, curr: u128) -> u128 {
             }
         }
     }
-    // Next window: `curr` becomes the weighted count, and nothing is current yet.
-    // With nothing current, the next window starts empty: admitted at once.
+    // Next window: `curr` becomes the weighted count, and nothing is current
+    // yet; with nothing current, the next window starts empty: admitted at once.
     let at_next = ((n - 1) * w)
         .checked_div(curr)
         .map_or(0, |slack| w.saturating_sub(slack));
     (w - e + at_next).max(1)
-}
-
-fn ms(value: u128) -> u64 {
-    // Lossless: every value is below 2 * MAX_WINDOW in ms.
-    value as u64
 }
 
 #[cfg(test)]

@@ -6,5 +6,7 @@ mod redis_server;
 
 mod app;
 mod http;
+#[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "redis")]
 mod warnings;
