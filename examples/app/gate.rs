@@ -1,10 +1,13 @@
-//! Dev mode's session check: a token of a revoked, ended or unknown dev
-//! session is treated as invalid, and activity is recorded.
+//! Dev mode's session check: records activity (the session list's "last
+//! active") and refuses tokens of sessions the dev store does not hold as
+//! active (ended, revoked, expired or unknown).
 //!
-//! Runs after the `ClerkLayer` (which verified the signature) and before the
-//! route guards, by replacing the request's `AuthState`. Real Clerk mode has
-//! no per-request session lookup: a revoked session's token lives out its
-//! 60 s, as with Clerk's own SDKs.
+//! Revocations made in this process are already refused by the verifier
+//! (`Verifier::revoke_session`); this also covers a dev session that expired.
+//! Runs after the `ClerkLayer` (which verified the token) and before the route
+//! guards, by replacing the request's `AuthState`. Real Clerk mode has no
+//! per-request session lookup: a session revoked elsewhere keeps its token
+//! for the token's 60 s, as with Clerk's own SDKs.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -27,13 +30,9 @@ pub(crate) async fn dev_sessions(
             _ => None,
         };
         if live == Some(false) {
-            // clerk-runtime has no "session revoked" outcome to report; an
-            // invalid token (401 `token-invalid`) is the closest existing one.
             request
                 .extensions_mut()
-                .insert(AuthState::Failed(VerifyError::InvalidClaims(
-                    "session is revoked, ended or unknown".into(),
-                )));
+                .insert(AuthState::Failed(VerifyError::SessionRevoked));
         }
     }
     next.run(request).await

@@ -150,9 +150,15 @@ impl Settings {
     /// Reads the environment: Clerk mode when `CLERK_JWT_KEY` or
     /// `CLERK_SECRET_KEY` is set, else dev mode.
     pub fn from_env() -> Result<Self, AppError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Settings::from_env`], reading variables through `lookup`
+    /// (tests pass a map instead of changing the process environment).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, AppError> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let clerk = if var("CLERK_JWT_KEY").is_some() || var("CLERK_SECRET_KEY").is_some() {
-            Some(ClerkConfig::from_env()?)
+            Some(ClerkConfig::from_lookup(&lookup)?)
         } else {
             None
         };
@@ -198,7 +204,7 @@ impl App {
                         Some(
                             BackendClient::builder(key)
                                 .base_url(config.api_url())
-                                .on_session_revoked(move |sid| hook.invalidate_session(sid))
+                                .on_session_revoked(move |sid| hook.revoke_session(sid))
                                 .build()?,
                         )
                     }

@@ -152,7 +152,7 @@ fn org_switcher(auth: &Auth, can_switch: bool) -> Markup {
 }
 
 /// Ends session `sid`: dev status change, or Backend API revoke; either way
-/// the verifier forgets its cached verifications.
+/// the verifier refuses its tokens from now on (`session-revoked`).
 pub(crate) async fn end_session(state: &AppState, sid: &str, status: DevStatus) -> bool {
     let done = match &state.mode {
         Mode::Dev(dev) => dev.sessions.end(sid, status).is_some(),
@@ -165,7 +165,9 @@ pub(crate) async fn end_session(state: &AppState, sid: &str, status: DevStatus) 
             None => false,
         },
     };
-    state.verifier.invalidate_session(sid);
+    if done {
+        state.verifier.revoke_session(sid);
+    }
     done
 }
 

@@ -716,7 +716,7 @@ async fn revoked_session_token_is_rejected_and_others_keep_working() {
         .await
         .unwrap();
     assert_eq!(rejected.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(json_of(rejected).await["reason"], "token-invalid");
+    assert_eq!(json_of(rejected).await["reason"], "session-revoked");
     let still = app
         .get("/api/protected")
         .bearer(&laptop)
@@ -851,4 +851,247 @@ async fn organization_switcher_changes_the_active_organization_and_role() {
     assert_eq!(me["orgRole"], "org:admin");
     let admin = app.get("/admin").bearer(&token).send().await.unwrap();
     assert_eq!(admin.status(), StatusCode::OK);
+}
+
+// ---- real Clerk mode: the same app, configured by CLERK_* variables ----
+
+mod clerk_mode {
+    use std::collections::HashMap;
+    use std::sync::{Arc, OnceLock};
+
+    use clerk_examples::{App, Mode, Settings};
+    use clerk_runtime::dev::DEV_ISSUER;
+    use clerk_runtime::{DevIssuer, DevSession};
+    use clerk_tests::fake_clerk::{FakeClerk, Reply, session_json};
+    use reqwest::StatusCode;
+    use reqwest::header::{ACCEPT, AUTHORIZATION};
+    use serde_json::{Value, json};
+
+    /// Stands in for the Clerk instance's signing key.
+    fn instance() -> &'static DevIssuer {
+        static ISSUER: OnceLock<DevIssuer> = OnceLock::new();
+        ISSUER.get_or_init(|| DevIssuer::new().unwrap())
+    }
+
+    fn env(api_url: &str) -> HashMap<&'static str, String> {
+        HashMap::from([
+            ("CLERK_SECRET_KEY", "sk_test_example".to_owned()),
+            ("CLERK_JWT_KEY", instance().public_key_pem()),
+            ("CLERK_ISSUER", DEV_ISSUER.to_owned()),
+            ("CLERK_API_URL", api_url.to_owned()),
+            ("CLERK_TEMPLATE_AUDIENCE", "authenticated".to_owned()),
+            ("DATABASE_URL", ":memory:".to_owned()),
+        ])
+    }
+
+    struct Running {
+        url: String,
+        client: reqwest::Client,
+        _server: tokio::task::JoinHandle<()>,
+    }
+
+    async fn start(vars: HashMap<&'static str, String>) -> (Running, App) {
+        let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+        let app = App::build(settings).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let router = app.router.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let running = Running {
+            url,
+            client,
+            _server: server,
+        };
+        (running, app)
+    }
+
+    fn session_token(sid: &str) -> String {
+        instance().mint(
+            &DevSession::new("user_real")
+                .session_id(sid)
+                .org("org_real", "real", "org:admin")
+                .permissions(["org:data:read"])
+                .custom_claims(json!({"email": "real@example.com", "metadata": {"role": "owner"}})),
+        )
+    }
+
+    fn no_backend_calls() -> impl Fn(&clerk_tests::fake_clerk::Recorded, usize) -> Reply {
+        |_, _| Reply::clerk_error(500, "unexpected", "no call expected")
+    }
+
+    #[tokio::test]
+    async fn clerk_variables_switch_the_app_to_real_token_verification() {
+        let fake = FakeClerk::start(no_backend_calls()).await;
+        let (app, built) = start(env(&fake.url)).await;
+        assert!(matches!(built.state.mode, Mode::Clerk(_)));
+        let token = session_token("sess_real_1");
+        let response = app
+            .client
+            .get(format!("{}/api/protected", app.url))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["userId"], "user_real");
+        assert_eq!(body["email"], "real@example.com");
+        assert_eq!(body["role"], "owner");
+    }
+
+    #[tokio::test]
+    async fn dev_sign_in_is_not_served_in_clerk_mode() {
+        let fake = FakeClerk::start(no_backend_calls()).await;
+        let (app, _built) = start(env(&fake.url)).await;
+        let response = app
+            .client
+            .post(format!("{}/sign-in", app.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("user=user_alice")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(response.headers().get("set-cookie").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_token_from_another_key_is_rejected_in_clerk_mode() {
+        let fake = FakeClerk::start(no_backend_calls()).await;
+        let (app, _built) = start(env(&fake.url)).await;
+        let stranger = DevIssuer::new().unwrap().mint(&DevSession::new("user_x"));
+        let response = app
+            .client
+            .get(format!("{}/api/protected", app.url))
+            .header(AUTHORIZATION, format!("Bearer {stranger}"))
+            .header(ACCEPT, "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    #[tokio::test]
+    async fn supabase_route_mints_the_template_through_the_backend_api() {
+        let template = instance().mint_template(
+            "supabase",
+            json!({"sub": "user_real", "aud": "authenticated", "role": "authenticated"}),
+            std::time::Duration::from_secs(60),
+        );
+        let jwt = Arc::new(template);
+        let reply = jwt.clone();
+        let fake = FakeClerk::start(move |request, _| {
+            if request.method == "POST"
+                && request.path() == "/v1/sessions/sess_real_2/tokens/supabase"
+            {
+                Reply::json(200, json!({"object": "token", "jwt": reply.as_str()}))
+            } else {
+                Reply::clerk_error(404, "resource_not_found", "not found")
+            }
+        })
+        .await;
+        let (app, _built) = start(env(&fake.url)).await;
+        let response = app
+            .client
+            .get(format!("{}/api/supabase-data", app.url))
+            .header(
+                AUTHORIZATION,
+                format!("Bearer {}", session_token("sess_real_2")),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["claims"]["sub"], "user_real");
+        assert_eq!(body["claims"]["aud"], "authenticated");
+        assert_eq!(
+            fake.count("POST", "/v1/sessions/sess_real_2/tokens/supabase"),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn revoking_through_the_backend_api_refuses_the_sessions_token() {
+        let fake = FakeClerk::start(
+            |request, _| match (request.method.as_str(), request.path()) {
+                ("GET", "/v1/sessions/sess_phone") => {
+                    Reply::json(200, session_json("sess_phone", "user_real", "active"))
+                }
+                ("POST", "/v1/sessions/sess_phone/revoke") => {
+                    Reply::json(200, session_json("sess_phone", "user_real", "revoked"))
+                }
+                _ => Reply::clerk_error(404, "resource_not_found", "not found"),
+            },
+        )
+        .await;
+        let (app, _built) = start(env(&fake.url)).await;
+        let laptop = session_token("sess_laptop");
+        let phone = session_token("sess_phone");
+        let revoke = app
+            .client
+            .post(format!("{}/sessions/sess_phone/revoke", app.url))
+            .header(AUTHORIZATION, format!("Bearer {laptop}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revoke.status(), StatusCode::SEE_OTHER);
+        assert_eq!(fake.count("POST", "/v1/sessions/sess_phone/revoke"), 1);
+        let rejected = app
+            .client
+            .get(format!("{}/api/protected", app.url))
+            .header(AUTHORIZATION, format!("Bearer {phone}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rejected.status(), StatusCode::UNAUTHORIZED);
+        let body: Value = rejected.json().await.unwrap();
+        assert_eq!(body["reason"], "session-revoked");
+    }
+
+    #[tokio::test]
+    async fn sessions_page_lists_the_users_sessions_from_the_backend_api() {
+        let fake = FakeClerk::start(|request, _| {
+            if request.path() == "/v1/sessions" {
+                assert_eq!(
+                    request.query.get("user_id").map(String::as_str),
+                    Some("user_real")
+                );
+                Reply::json(
+                    200,
+                    json!([
+                        session_json("sess_here", "user_real", "active"),
+                        session_json("sess_other", "user_real", "active"),
+                    ]),
+                )
+            } else {
+                Reply::clerk_error(404, "resource_not_found", "not found")
+            }
+        })
+        .await;
+        let (app, _built) = start(env(&fake.url)).await;
+        let html = app
+            .client
+            .get(format!("{}/sessions", app.url))
+            .header(
+                AUTHORIZATION,
+                format!("Bearer {}", session_token("sess_here")),
+            )
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("/sessions/sess_other/revoke"), "{html}");
+        assert!(!html.contains("/sessions/sess_other/switch"), "{html}");
+        assert!(html.contains("2023-11-14 22:13:20 UTC"), "{html}");
+    }
 }
