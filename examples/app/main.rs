@@ -17,11 +17,27 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// The route table in aligned columns: method, path, policy, handler.
+fn print_routes() {
+    let table = route_table();
+    let policies: Vec<String> = table.iter().map(|r| r.policy.to_string()).collect();
+    let path_width = table.iter().map(|r| r.path.len()).max().unwrap_or(0);
+    let policy_width = policies.iter().map(String::len).max().unwrap_or(0);
+    println!(
+        "{:<6}  {:<path_width$}  {:<policy_width$}  HANDLER",
+        "METHOD", "PATH", "POLICY"
+    );
+    for (route, policy) in table.iter().zip(&policies) {
+        println!(
+            "{:<6}  {:<path_width$}  {:<policy_width$}  {}",
+            route.method, route.path, policy, route.handler
+        );
+    }
+}
+
 async fn run() -> Result<(), AppError> {
     if std::env::args().any(|a| a == "--print-routes") {
-        for route in route_table() {
-            println!("{route}");
-        }
+        print_routes();
         return Ok(());
     }
     tracing_subscriber::fmt()
