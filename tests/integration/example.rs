@@ -727,6 +727,23 @@ async fn revoked_session_token_is_rejected_and_others_keep_working() {
 }
 
 #[tokio::test]
+async fn token_of_a_session_the_dev_store_never_issued_is_refused() {
+    let app = TestApp::start().await;
+    let dev = app.state.dev().unwrap();
+    let forged = dev
+        .issuer
+        .mint(&clerk_runtime::DevSession::new("user_alice").session_id("sess_made_up"));
+    let response = app
+        .get("/api/protected")
+        .bearer(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(json_of(response).await["reason"], "session-revoked");
+}
+
+#[tokio::test]
 async fn another_users_session_cannot_be_revoked() {
     let app = TestApp::start().await;
     let (bob_sid, bob) = app.sign_in(acme_reader());
