@@ -233,3 +233,58 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_path(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir()
+            .join(format!("clerk-example-db-{}-{name}", std::process::id()))
+            .join("nested")
+            .join("app.sqlite")
+    }
+
+    #[tokio::test]
+    async fn open_creates_the_file_and_its_directory_and_migrates_once() {
+        let path = temp_path("create");
+        let _ = std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
+        let url = format!("sqlite://{}", path.display());
+        let db = Db::open(&url).unwrap();
+        assert!(path.is_file());
+        let scope = Scope::Owner {
+            user_id: "user_1".into(),
+        };
+        db.create_item(scope.clone(), "kept".into(), 1)
+            .await
+            .unwrap();
+        drop(db);
+        let reopened = Db::open(&url).unwrap();
+        let version: i64 = reopened
+            .call(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+            .await
+            .unwrap();
+        assert_eq!(version, i64::try_from(MIGRATIONS.len()).unwrap());
+        let items = reopened.list_items(scope).await.unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].name, "kept");
+        let _ = std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
+    }
+
+    #[tokio::test]
+    async fn owner_scope_excludes_organization_items_of_the_same_user() {
+        let db = Db::open(":memory:").unwrap();
+        let org = Scope::Org {
+            org_id: "org_1".into(),
+            user_id: "user_1".into(),
+        };
+        let own = Scope::Owner {
+            user_id: "user_1".into(),
+        };
+        db.create_item(org.clone(), "team".into(), 1).await.unwrap();
+        db.create_item(own.clone(), "mine".into(), 2).await.unwrap();
+        let names = |items: Vec<Item>| items.into_iter().map(|i| i.name).collect::<Vec<_>>();
+        assert_eq!(names(db.list_items(own).await.unwrap()), ["mine"]);
+        assert_eq!(names(db.list_items(org).await.unwrap()), ["team"]);
+    }
+}

@@ -275,7 +275,9 @@ pub fn routes() -> Routes<AppState> {
 
 /// The compile-time route table (method, path, policy, handler).
 pub fn route_table() -> &'static [Route] {
-    routes().table()
+    // The table is a static, but reaching it builds the router once; keep it.
+    static TABLE: std::sync::OnceLock<&'static [Route]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| routes().table())
 }
 
 /// Unix seconds now.
