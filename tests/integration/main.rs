@@ -4,6 +4,8 @@ mod backend;
 mod dev;
 mod jwks;
 mod oracle;
+mod layer;
+mod routes;
 mod verify;
 
 mod layer;
