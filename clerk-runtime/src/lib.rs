@@ -18,6 +18,7 @@ mod guard;
 pub mod jwks;
 pub mod layer;
 pub mod policy;
+pub mod ratelimit;
 pub mod response;
 pub mod revoked;
 pub mod routes;
