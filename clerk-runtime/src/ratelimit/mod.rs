@@ -7,8 +7,11 @@
 //!   instance) decide with the same sliding-window-counter arithmetic.
 //! - [`Limiter`]: a store plus a clock plus a [`FailMode`]; what a layer or a
 //!   per-route guard calls.
-//! - [`RateLimitLayer`]: a tower layer that keys requests (user, then client
-//!   IP), checks, and answers 429/503 or adds the headers to the response.
+//! - [`RateLimitLayer`]: a tower layer that keys requests ([`RequestKey`]: the
+//!   signed-in user of [`ClerkLayer`](crate::ClerkLayer)'s session, else a
+//!   [`RateLimitKey`] extension, else the client IP), checks, and answers
+//!   429/503 or adds the headers to the response. Put it inside `ClerkLayer`
+//!   (`.layer(rate_limit).layer(clerk)`) so the session is known.
 //!
 //! ```
 //! use std::sync::Arc;

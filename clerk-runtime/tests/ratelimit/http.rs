@@ -139,3 +139,64 @@ async fn quota_comes_back_as_the_window_slides() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, "ratelimit-remaining"), "1");
 }
+
+/// The real stack: `ClerkLayer` verifies a dev-issued session token, and the
+/// rate-limit layer inside it counts per signed-in user.
+mod behind_clerk_layer {
+    use std::sync::{Arc, OnceLock};
+
+    use axum::Router;
+    use axum::routing::get;
+    use clerk_runtime::ratelimit::{MemoryStore, RateLimit, RateLimitLayer, RequestKey};
+    use clerk_runtime::{ClerkLayer, DevIssuer, DevSession};
+    use reqwest::StatusCode;
+
+    use crate::app::serve;
+
+    fn issuer() -> &'static DevIssuer {
+        static ISSUER: OnceLock<DevIssuer> = OnceLock::new();
+        ISSUER.get_or_init(|| DevIssuer::new().expect("dev issuer"))
+    }
+
+    async fn app() -> String {
+        let limit = RateLimit::parse("2/1m").unwrap();
+        let router = Router::new()
+            .route("/api", get(|| async { "ok" }))
+            .layer(RateLimitLayer::new(
+                Arc::new(MemoryStore::new()),
+                limit,
+                RequestKey::new(),
+            ))
+            .layer(ClerkLayer::dev(issuer()).unwrap());
+        serve(router).await
+    }
+
+    async fn get_with_token(base: &str, token: Option<&str>) -> StatusCode {
+        let mut request = reqwest::Client::new().get(format!("{base}/api"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn each_signed_in_user_has_their_own_budget() {
+        let base = app().await;
+        let alice = issuer().mint(&DevSession::new("user_alice"));
+        let alice_again = issuer().mint(&DevSession::new("user_alice").session_id("sess_2"));
+        let bob = issuer().mint(&DevSession::new("user_bob"));
+        assert_eq!(get_with_token(&base, Some(&alice)).await, StatusCode::OK);
+        // Another session (another device) of the same user shares the budget.
+        assert_eq!(
+            get_with_token(&base, Some(&alice_again)).await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            get_with_token(&base, Some(&alice)).await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(get_with_token(&base, Some(&bob)).await, StatusCode::OK);
+        // Signed-out traffic from the same IP is counted apart from the users.
+        assert_eq!(get_with_token(&base, None).await, StatusCode::OK);
+    }
+}
