@@ -5,11 +5,6 @@ mod browser;
 mod dev;
 mod example;
 mod jwks;
-mod oracle;
-mod layer;
-mod routes;
-mod verify;
-
 mod layer;
 mod macros;
 mod oracle;
