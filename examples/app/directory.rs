@@ -83,3 +83,26 @@ pub fn user(id: &str) -> Option<&'static DevUser> {
 pub fn organization(id: &str) -> Option<&'static DevOrganization> {
     ORGANIZATIONS.iter().find(|o| o.id == id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CATALOG;
+
+    /// The dev directory names roles, permissions and features at run time;
+    /// they must be the ones `catalog!` declares (and `#[protect]` checks).
+    #[test]
+    fn every_dev_name_is_declared_in_the_catalog() {
+        for role in CATALOG.roles {
+            for permission in role_permissions(role) {
+                assert!(CATALOG.permissions.contains(permission), "{permission}");
+            }
+        }
+        assert!(!role_permissions("org:admin").is_empty());
+        assert!(CATALOG.roles.contains(&"org:admin"));
+        assert!(CATALOG.roles.contains(&"org:member"));
+        for feature in FEATURES {
+            assert!(CATALOG.features.contains(feature), "{feature}");
+        }
+    }
+}
