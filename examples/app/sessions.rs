@@ -8,8 +8,8 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use clerk_runtime::backend::ListSessions;
 use clerk_runtime::{Auth, protect};
 use maud::{Markup, html};
@@ -204,7 +204,7 @@ pub async fn revoke(
     }
     end_session(&state, &sid, DevStatus::Revoked).await;
     if auth.session_id() == Some(sid.as_str()) {
-        return Redirect::to("/").into_response();
+        return crate::signin::without_session(Redirect::to("/"));
     }
     Redirect::to("/sessions").into_response()
 }
@@ -229,17 +229,7 @@ pub async fn revoke_all(auth: Auth, State(state): State<AppState>) -> Response {
             }
         }
     }
-    (
-        AppendHeaders([
-            (
-                header::SET_COOKIE,
-                "__session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
-            ),
-            (header::SET_COOKIE, "__client_uat=0; Path=/; SameSite=Lax"),
-        ]),
-        Redirect::to("/"),
-    )
-        .into_response()
+    crate::signin::without_session(Redirect::to("/"))
 }
 
 /// Makes another of your active sessions the browser's current one (dev mode).

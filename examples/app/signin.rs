@@ -203,18 +203,20 @@ pub async fn sign_out(State(state): State<AppState>, auth: Option<Auth>) -> Resp
     if let Some(sid) = auth.as_ref().and_then(Auth::session_id) {
         crate::sessions::end_session(&state, sid, crate::dev::DevStatus::Ended).await;
     }
+    without_session(Redirect::to("/"))
+}
+
+/// Clears the session cookies on `response` (`__client_uat=0`: signed out, as Clerk writes it).
+pub(crate) fn without_session(response: impl IntoResponse) -> Response {
     (
         AppendHeaders([
             (
                 header::SET_COOKIE,
-                "__session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0".to_owned(),
+                "__session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
             ),
-            (
-                header::SET_COOKIE,
-                "__client_uat=0; Path=/; SameSite=Lax".to_owned(),
-            ),
+            (header::SET_COOKIE, "__client_uat=0; Path=/; SameSite=Lax"),
         ]),
-        Redirect::to("/"),
+        response,
     )
         .into_response()
 }

@@ -744,6 +744,28 @@ async fn token_of_a_session_the_dev_store_never_issued_is_refused() {
 }
 
 #[tokio::test]
+async fn revoking_the_current_session_signs_the_browser_out() {
+    let app = TestApp::start().await;
+    let (sid, token) = app.sign_in(acme_admin());
+    let response = app
+        .post(&format!("/sessions/{sid}/revoke"))
+        .bearer(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/");
+    assert_eq!(set_cookie(&response, "__session").as_deref(), Some(""));
+    let after = app
+        .get("/api/protected")
+        .bearer(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn another_users_session_cannot_be_revoked() {
     let app = TestApp::start().await;
     let (bob_sid, bob) = app.sign_in(acme_reader());
