@@ -185,15 +185,18 @@ impl App {
     /// Opens the database, starts dev mode or reads the Clerk setup, and builds the router.
     pub async fn build(settings: Settings) -> Result<App, AppError> {
         let db = Db::open(&settings.database)?;
-        let (mode, verifier, template_verifier) = match &settings.clerk {
+        let (mode, layer, template_verifier) = match &settings.clerk {
             None => {
                 let dev = DevMode::start().await?;
-                let verifier = dev.session_verifier()?;
+                let layer = ClerkLayer::new(dev.session_verifier()?);
                 let template = dev.template_verifier()?;
-                (Mode::Dev(dev), verifier, template)
+                (Mode::Dev(dev), layer, template)
             }
             Some(config) => {
-                let verifier = config.verifier()?;
+                // Exactly what `ClerkLayer::from_env()` builds; the config is
+                // also needed for the Backend API and the template verifier.
+                let layer = ClerkLayer::from_config(config)?;
+                let verifier = layer.verifier().clone();
                 let mut template = config.verifier_builder().accept_templates(true);
                 if let Some(aud) = &settings.template_audience {
                     template = template.audience([aud.clone()]);
@@ -215,15 +218,15 @@ impl App {
                     template: settings.template.clone(),
                     sign_in_url: settings.sign_in_url.clone(),
                 });
-                (mode, verifier, template.build()?)
+                (mode, layer, template.build()?)
             }
         };
-        let mut layer = ClerkLayer::new(verifier.clone())
+        let layer = layer
             .sign_in_url(SIGN_IN_PATH)
             .unauthorized_url(UNAUTHORIZED_PATH);
-        if let Some(pk) = settings.clerk.as_ref().and_then(|c| c.publishable_key()) {
-            layer = layer.publishable_key(pk);
-        }
+        // The layer's verifier: revoking through it refuses the session's
+        // tokens on the very next request.
+        let verifier = layer.verifier().clone();
         let limiter = Limiter::new(Arc::new(MemoryStore::new()));
         let state = AppState(Arc::new(Inner {
             db,
