@@ -3,11 +3,8 @@
 mod backend;
 mod dev;
 mod jwks;
-mod oracle;
-mod layer;
-mod routes;
-mod verify;
-
 mod layer;
 mod macros;
+mod oracle;
 mod routes;
+mod verify;
