@@ -264,7 +264,9 @@ impl Auth {
     /// Parsed from the payload on first use and cached for the life of
     /// this `Auth`, so requests that never read custom claims never pay.
     pub fn claims(&self) -> &ClaimSet {
-        self.0.claims.get_or_init(|| ClaimSet::parse(&self.0.payload))
+        self.0
+            .claims
+            .get_or_init(|| ClaimSet::parse(&self.0.payload))
     }
 }
 

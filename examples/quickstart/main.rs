@@ -50,7 +50,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // The embedded dev issuer stands in for Clerk; `ClerkLayer::from_env()?` verifies real tokens.
     let issuer = DevIssuer::new()?;
+    // Clerk's tokens live 60 s; this one lives an hour so the curl line keeps working.
     let reader = DevSession::new("user_1")
+        .lifetime(std::time::Duration::from_secs(3600))
         .org("org_1", "acme", "org:member")
         .permissions(["org:data:read"]);
     println!(

@@ -128,7 +128,8 @@ impl Auth {
         if is_system_permission(permission) {
             return false;
         }
-        self.0.org
+        self.0
+            .org
             .as_ref()
             .is_some_and(|org| org.holds_prefixed(normalize_org_key(permission)))
     }
