@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use clerk_examples::{App, AppError, Settings, demo_tokens, route_table};
+use clerk_runtime::routes::Table;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -17,27 +18,9 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-/// The route table in aligned columns: method, path, policy, handler.
-fn print_routes() {
-    let table = route_table();
-    let policies: Vec<String> = table.iter().map(|r| r.policy.to_string()).collect();
-    let path_width = table.iter().map(|r| r.path.len()).max().unwrap_or(0);
-    let policy_width = policies.iter().map(String::len).max().unwrap_or(0);
-    println!(
-        "{:<6}  {:<path_width$}  {:<policy_width$}  HANDLER",
-        "METHOD", "PATH", "POLICY"
-    );
-    for (route, policy) in table.iter().zip(&policies) {
-        println!(
-            "{:<6}  {:<path_width$}  {:<policy_width$}  {}",
-            route.method, route.path, policy, route.handler
-        );
-    }
-}
-
 async fn run() -> Result<(), AppError> {
     if std::env::args().any(|a| a == "--print-routes") {
-        print_routes();
+        print!("{}", Table(route_table()));
         return Ok(());
     }
     tracing_subscriber::fmt()

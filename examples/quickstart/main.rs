@@ -1,6 +1,7 @@
 //! The README's example: four routes, compile-checked names, a dev issuer.
 use axum::Json;
 use clerk_runtime::prelude::*;
+use clerk_runtime::routes::Table;
 use clerk_runtime::{DevIssuer, DevSession};
 use serde_json::{Value, json};
 
@@ -45,9 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         GET "/api/data" => data,
         GET "/api/me"   => me,
     ];
-    for route in app.table() {
-        println!("{route}");
-    }
+    print!("{}", Table(app.table()));
     // The embedded dev issuer stands in for Clerk; `ClerkLayer::from_env()?` verifies real tokens.
     let issuer = DevIssuer::new()?;
     // Clerk's tokens live 60 s; this one lives an hour so the curl line keeps working.
