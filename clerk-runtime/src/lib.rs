@@ -8,19 +8,51 @@
 
 pub mod auth;
 pub mod backend;
+pub mod catalog;
 pub mod claims;
 pub mod config;
 pub mod dev;
 pub mod error;
+pub mod extract;
+mod guard;
 pub mod jwks;
+pub mod layer;
 pub mod policy;
+pub mod response;
+pub mod routes;
+pub mod source;
 pub mod token;
 pub mod verify;
 
 pub use auth::{Auth, Check};
+pub use catalog::Catalog;
 pub use claims::{ClaimError, ClaimSet, FromClaims};
+pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
 pub use config::ClerkConfig;
 pub use dev::{DevIssuer, DevSession};
 pub use error::{ConfigError, Error, VerifyError};
+pub use extract::{Claims, MaybeAuth};
+pub use guard::UserId;
+pub use layer::{AuthState, ClerkLayer};
 pub use policy::{Policy, Rule};
+pub use response::{AuthRejection, ResponseMode};
+pub use routes::{Route, Routes};
 pub use verify::Verifier;
+
+/// What most applications import: `use clerk_runtime::prelude::*;`.
+pub mod prelude {
+    pub use crate::auth::Auth;
+    pub use crate::extract::{Claims, MaybeAuth};
+    pub use crate::guard::UserId;
+    pub use crate::layer::ClerkLayer;
+    pub use crate::response::ResponseMode;
+    pub use crate::routes::Routes;
+    pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
+}
+
+/// Used by code the macros generate; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::guard::*;
+    pub use axum;
+}

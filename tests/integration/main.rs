@@ -5,3 +5,5 @@ mod dev;
 mod jwks;
 mod oracle;
 mod verify;
+mod layer;
+mod routes;

@@ -1,0 +1,310 @@
+//! `#[protect(...)]` arguments parsed into typed requirements.
+
+use proc_macro2::TokenStream;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
+
+use super::fresh::{Fresh, parse_fresh};
+use crate::catalog::names::did_you_mean;
+use crate::catalog::{Catalog, Kind, check_name};
+use crate::ctxt::Ctxt;
+
+/// Every argument `#[protect]` accepts, for the "unknown argument" error.
+const ACCEPTED: [&str; 10] = [
+    "role",
+    "permission",
+    "feature",
+    "plan",
+    "org",
+    "fresh",
+    "condition",
+    "pending",
+    "any",
+    "all",
+];
+
+/// One requirement; the top level and `all(...)` AND them, `any(...)` ORs.
+#[derive(Debug)]
+pub(crate) enum Req {
+    Name(Kind, LitStr),
+    Org,
+    Fresh(Fresh),
+    Condition(Path),
+    Any(Vec<Req>),
+    All(Vec<Req>),
+}
+
+/// The parsed attribute.
+#[derive(Debug, Default)]
+pub(crate) struct Args {
+    pub(crate) reqs: Vec<Req>,
+    pub(crate) pending: bool,
+}
+
+pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream, catalog: Option<&Catalog>) -> Args {
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(metas) => metas,
+        Err(error) => {
+            cx.syn_error(error);
+            return Args::default();
+        }
+    };
+    let mut args = Args::default();
+    let mut seen: Vec<(String, Path)> = Vec::new();
+    for meta in &metas {
+        let key = meta.path();
+        if let Some(ident) = key.get_ident() {
+            let name = ident.to_string();
+            if !matches!(name.as_str(), "any" | "all") && ACCEPTED.contains(&name.as_str()) {
+                if seen.iter().any(|(seen_name, _)| *seen_name == name) {
+                    cx.error_spanned_by(key, duplicate_message(&name));
+                    continue;
+                }
+                seen.push((name.clone(), key.clone()));
+            }
+            if name == "pending" {
+                expect_flag(cx, meta, "pending");
+                args.pending = true;
+                continue;
+            }
+        }
+        if let Some(req) = parse_req(cx, meta, catalog) {
+            args.reqs.push(req);
+        }
+    }
+    args
+}
+
+fn duplicate_message(name: &str) -> String {
+    match name {
+        "role" => "`role` is given twice: a session has one active organization role, so both \
+                   can never hold; to accept either write any(role = \"...\", role = \"...\")"
+            .to_owned(),
+        "org" | "pending" => format!("`{name}` is given twice: remove one"),
+        _ => format!(
+            "`{name}` is given twice: to require both write all({name} = \"...\", {name} = \"...\"), \
+             to accept either write any({name} = \"...\", {name} = \"...\")"
+        ),
+    }
+}
+
+fn parse_req(cx: &mut Ctxt, meta: &Meta, catalog: Option<&Catalog>) -> Option<Req> {
+    let key = meta.path();
+    let Some(ident) = key.get_ident() else {
+        cx.error_spanned_by(key, unknown_message(&path_text(key)));
+        return None;
+    };
+    let name = ident.to_string();
+    match name.as_str() {
+        "role" | "permission" | "feature" | "plan" => {
+            let kind = Kind::ALL.into_iter().find(|k| k.singular() == name)?;
+            let lit = expect_str(cx, meta, &name, example(kind))?;
+            check_name(cx, kind, &lit, catalog);
+            Some(Req::Name(kind, lit))
+        }
+        "org" => {
+            expect_flag(cx, meta, "org");
+            Some(Req::Org)
+        }
+        "pending" => {
+            cx.error_spanned_by(
+                key,
+                "`pending` applies to the whole route, not to one branch: put it at the top \
+                 level, e.g. #[protect(pending, any(...))]",
+            );
+            None
+        }
+        "fresh" => {
+            let lit = expect_str(cx, meta, "fresh", "\"strict\"")?;
+            match parse_fresh(&lit.value()) {
+                Ok(fresh) => Some(Req::Fresh(fresh)),
+                Err(message) => {
+                    cx.error_spanned_by(&lit, message);
+                    None
+                }
+            }
+        }
+        "condition" => parse_condition(cx, meta),
+        "any" | "all" => {
+            let list = match meta {
+                Meta::List(list) => list,
+                _ => {
+                    cx.error_spanned_by(
+                        meta,
+                        format!("`{name}` takes a list: write {name}(role = \"org:admin\", permission = \"org:data:write\")"),
+                    );
+                    return None;
+                }
+            };
+            let nested = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            {
+                Ok(nested) => nested,
+                Err(error) => {
+                    cx.syn_error(error);
+                    return None;
+                }
+            };
+            if nested.is_empty() {
+                cx.error_spanned_by(
+                    meta,
+                    format!(
+                        "`{name}()` is empty: give it at least one requirement, \
+                         e.g. {name}(role = \"org:admin\", permission = \"org:data:delete\")"
+                    ),
+                );
+                return None;
+            }
+            let reqs: Vec<Req> = nested
+                .iter()
+                .filter_map(|m| parse_req(cx, m, catalog))
+                .collect();
+            Some(if name == "any" {
+                Req::Any(reqs)
+            } else {
+                Req::All(reqs)
+            })
+        }
+        _ => {
+            cx.error_spanned_by(key, unknown_message(&name));
+            None
+        }
+    }
+}
+
+fn parse_condition(cx: &mut Ctxt, meta: &Meta) -> Option<Req> {
+    let hint = "`condition` takes the path of a `fn(&Auth) -> bool`: write condition = is_owner";
+    match meta {
+        Meta::NameValue(nv) => match &nv.value {
+            Expr::Path(path) if path.qself.is_none() => Some(Req::Condition(path.path.clone())),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => {
+                cx.error_spanned_by(
+                    lit,
+                    format!("{hint}, without quotes: condition = {}", lit.value()),
+                );
+                None
+            }
+            other => {
+                cx.error_spanned_by(other, hint);
+                None
+            }
+        },
+        _ => {
+            cx.error_spanned_by(meta, hint);
+            None
+        }
+    }
+}
+
+fn example(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Role => "\"org:admin\"",
+        Kind::Permission => "\"org:data:read\"",
+        Kind::Feature => "\"o:data\"",
+        Kind::Plan => "\"o:pro\"",
+    }
+}
+
+fn expect_str(cx: &mut Ctxt, meta: &Meta, name: &str, example: &str) -> Option<LitStr> {
+    let message = format!("`{name}` takes a string literal: write {name} = {example}");
+    match meta {
+        Meta::NameValue(nv) => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => Some(lit.clone()),
+            other => {
+                cx.error_spanned_by(other, message);
+                None
+            }
+        },
+        _ => {
+            cx.error_spanned_by(meta, message);
+            None
+        }
+    }
+}
+
+fn expect_flag(cx: &mut Ctxt, meta: &Meta, name: &str) {
+    if !matches!(meta, Meta::Path(_)) {
+        cx.error_spanned_by(meta, format!("`{name}` takes no value: write `{name}`"));
+    }
+}
+
+fn unknown_message(name: &str) -> String {
+    let hint = did_you_mean(name, ACCEPTED)
+        .map(|s| format!(": did you mean `{s}`?"))
+        .unwrap_or_default();
+    format!(
+        "unknown argument `{name}` in #[protect]{hint}\n\naccepted: {}",
+        ACCEPTED.join(", ")
+    )
+}
+
+fn path_text(path: &Path) -> String {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segments.join("::")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse(tokens: TokenStream) -> (Args, Result<(), syn::Error>) {
+        let mut cx = Ctxt::new();
+        let args = parse_args(&mut cx, tokens, None);
+        (args, cx.finish())
+    }
+
+    #[test]
+    fn bare_protect_has_no_requirements() {
+        let (args, result) = parse(quote!());
+        assert!(result.is_ok());
+        assert!(args.reqs.is_empty() && !args.pending);
+    }
+
+    #[test]
+    fn nested_any_all_parse() {
+        let (args, result) = parse(quote!(
+            any(role = "org:admin", all(org, permission = "org:data:read")),
+            pending
+        ));
+        assert!(result.is_ok());
+        assert!(args.pending);
+        assert!(
+            matches!(&args.reqs[..], [Req::Any(inner)] if matches!(&inner[1], Req::All(all) if all.len() == 2))
+        );
+    }
+
+    #[test]
+    fn errors_accumulate() {
+        let (_, result) = parse(quote!(role = "admin", rol = "org:x", fresh = "soon"));
+        let messages: Vec<String> = result
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[1].contains("did you mean `role`?"), "{messages:?}");
+    }
+
+    #[test]
+    fn duplicate_role_suggests_any() {
+        let (_, result) = parse(quote!(role = "org:a", role = "org:b"));
+        assert!(result.unwrap_err().to_string().contains("any(role"));
+    }
+
+    #[test]
+    fn duplicates_inside_any_are_fine() {
+        let (_, result) = parse(quote!(any(role = "org:a", role = "org:b")));
+        assert!(result.is_ok());
+    }
+
+    #[test]
+    fn condition_as_string_is_rejected() {
+        let (_, result) = parse(quote!(condition = "is_owner"));
+        assert!(result.unwrap_err().to_string().contains("without quotes"));
+    }
+}

@@ -1,0 +1,132 @@
+//! `routes![METHOD "/path" => handler, ...]`: the static route table (each
+//! handler's policy read from its guard) and the axum router, one
+//! `.route` per path with its methods chained.
+
+mod check;
+mod parse;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::ctxt::Ctxt;
+use check::{check_method, check_path};
+use parse::{RouteInput, RoutesInput};
+
+/// A route that passed its checks.
+struct Checked<'a> {
+    input: &'a RouteInput,
+    method: String,
+    function: &'static str,
+    path: String,
+}
+
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let input: RoutesInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(error) => {
+            let error = error.to_compile_error();
+            return quote!({ #error ::clerk_runtime::Routes::new(&[]) });
+        }
+    };
+    let mut cx = Ctxt::new();
+    let mut checked: Vec<Checked<'_>> = Vec::new();
+    let mut shapes: Vec<(String, String, &RouteInput)> = Vec::new();
+    for route in &input.routes {
+        let method = route.method.to_string();
+        let path = route.path.value();
+        let function = check_method(&method)
+            .map_err(|m| cx.error_spanned_by(&route.method, m))
+            .ok();
+        let shape = check_path(&path)
+            .map_err(|m| cx.error_spanned_by(&route.path, m))
+            .ok();
+        let (Some(function), Some(shape)) = (function, shape) else {
+            continue;
+        };
+        if let Some(first) = checked
+            .iter()
+            .find(|c| c.method == method && c.path == path)
+        {
+            cx.error_spanned_by(
+                &route.path,
+                format!(
+                    "duplicate route: {method} \"{path}\" is already routed to `{}`; each \
+                     method and path can have one handler",
+                    path_text(&first.input.handler)
+                ),
+            );
+            cx.error_spanned_by(
+                &first.input.path,
+                format!("{method} \"{path}\" is first declared here"),
+            );
+            continue;
+        }
+        if let Some((other, _, _)) = shapes
+            .iter()
+            .find(|(raw, s, _)| *s == shape && *raw != path)
+        {
+            cx.error_spanned_by(
+                &route.path,
+                format!(
+                    "\"{path}\" and \"{other}\" differ only in capture names: axum would panic \
+                     at startup on the conflict; use the same names in both"
+                ),
+            );
+            continue;
+        }
+        shapes.push((path.clone(), shape, route));
+        checked.push(Checked {
+            input: route,
+            method,
+            function,
+            path,
+        });
+    }
+
+    let entries = checked.iter().map(|route| {
+        let handler = &route.input.handler;
+        let method = &route.method;
+        let path = &route.path;
+        let name = path_text(handler);
+        let policy =
+            quote_spanned!(handler.span()=> ::clerk_runtime::__private::policy_of(&#handler));
+        quote! {
+            ::clerk_runtime::Route { method: #method, path: #path, policy: #policy, handler: #name }
+        }
+    });
+    let count = checked.len();
+    let mut paths: Vec<&str> = Vec::new();
+    for route in &checked {
+        if !paths.contains(&route.path.as_str()) {
+            paths.push(&route.path);
+        }
+    }
+    let router_calls = paths.iter().map(|path| {
+        let mut methods = checked.iter().filter(|route| route.path == *path);
+        let chain = methods.next().map(|first| {
+            let function = format_ident!("{}", first.function);
+            let handler = &first.input.handler;
+            let mut chain = quote!(::clerk_runtime::__private::axum::routing::#function(#handler));
+            for route in methods {
+                let function = format_ident!("{}", route.function);
+                let handler = &route.input.handler;
+                chain = quote!(#chain.#function(#handler));
+            }
+            chain
+        });
+        quote!(.route(#path, #chain))
+    });
+    let errors = cx.finish().err().map(|e| e.to_compile_error());
+    quote! {
+        {
+            #errors
+            static __CLERK_ROUTES: [::clerk_runtime::Route; #count] = [#(#entries),*];
+            ::clerk_runtime::Routes::new(&__CLERK_ROUTES) #(#router_calls)*
+        }
+    }
+}
+
+fn path_text(path: &syn::Path) -> String {
+    quote!(#path).to_string().replace(' ', "")
+}

@@ -1,0 +1,129 @@
+//! Extractors for handlers: [`Auth`], `Option<Auth>`, [`MaybeAuth`] and
+//! [`Claims<T>`].
+//!
+//! All read the [`AuthState`] the [`ClerkLayer`](crate::layer::ClerkLayer)
+//! stored; none verifies anything again. A `pending` session counts as
+//! signed out unless the route's `#[protect(allow_pending)]` accepted it.
+//!
+//! Extracting [`Auth`] by value clones the session out of its `Arc` (a few
+//! small allocations). Handlers on hot paths can take [`MaybeAuth`] (or
+//! [`UserId`](crate::UserId) when the id is all they need), which hand out
+//! the shared `Arc<Auth>` without copying.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use http::request::Parts;
+
+use crate::auth::Auth;
+use crate::claims::FromClaims;
+use crate::guard::{ExtractedClaims, claims_from_session, handler_session, usable_by_handler};
+use crate::layer::AuthState;
+use crate::response::AuthRejection;
+
+/// The signed-in session; 401 (or the page redirect) when there is none.
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        handler_session(parts).map(|auth| Auth::clone(&auth))
+    }
+}
+
+/// `Option<Auth>`: `None` when signed out, never a 401. Fails only when no
+/// `ClerkLayer` runs in front of the route (500).
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Auth {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(MaybeAuth::read(parts)?.auth().map(|auth| Auth::clone(auth)))
+    }
+}
+
+/// The request's authentication outcome, signed in or not; never rejects
+/// except without a `ClerkLayer` (500). Shares the session's `Arc`.
+#[derive(Debug, Clone)]
+pub struct MaybeAuth {
+    state: AuthState,
+    pending_allowed: bool,
+}
+
+impl MaybeAuth {
+    fn read(parts: &Parts) -> Result<Self, AuthRejection> {
+        let Some(state) = parts.extensions.get::<AuthState>() else {
+            return Err(AuthRejection::missing_layer());
+        };
+        let pending_allowed = state
+            .auth()
+            .is_some_and(|auth| usable_by_handler(auth, parts));
+        Ok(MaybeAuth {
+            state: state.clone(),
+            pending_allowed,
+        })
+    }
+
+    /// The session, when signed in (pending sessions only where the route accepts them).
+    pub fn auth(&self) -> Option<&Arc<Auth>> {
+        self.state.auth().filter(|_| self.pending_allowed)
+    }
+
+    /// The session as an owned `Arc`, like [`MaybeAuth::auth`].
+    pub fn into_auth(self) -> Option<Arc<Auth>> {
+        let allowed = self.pending_allowed;
+        match self.state {
+            AuthState::SignedIn(auth) if allowed => Some(auth),
+            _ => None,
+        }
+    }
+
+    /// The raw outcome, including why verification failed.
+    pub fn state(&self) -> &AuthState {
+        &self.state
+    }
+
+    /// Why there is no usable session; `None` when [`MaybeAuth::auth`] is `Some`.
+    pub fn reason(&self) -> Option<&'static str> {
+        match (&self.state, self.auth()) {
+            (_, Some(_)) => None,
+            (AuthState::SignedIn(auth), None) => Some(crate::guard::inactive_reason(auth)),
+            (state, None) => state.reason(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuth {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        MaybeAuth::read(parts)
+    }
+}
+
+/// Custom claims read into `T`; 401 `missing_claim` / `invalid_claim`
+/// naming the claim when they do not fit.
+///
+/// With `#[claims(T)]` on the handler the value was read before any other
+/// extractor ran and is taken from there; otherwise it is read here.
+#[derive(Debug, Clone)]
+pub struct Claims<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Claims<T>
+where
+    T: FromClaims,
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(ExtractedClaims(value)) = parts.extensions.remove::<ExtractedClaims<T>>() {
+            // The guard's copy is the only one unless someone cloned the extensions.
+            if let Ok(value) = Arc::try_unwrap(value) {
+                return Ok(Claims(value));
+            }
+        }
+        claims_from_session::<T>(parts).map(Claims)
+    }
+}

@@ -1,0 +1,310 @@
+//! The authentication layer: verifies the request's session token once and
+//! stores the outcome as [`AuthState`] in request extensions, where the guard
+//! and extractors read it.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), clerk_runtime::Error> {
+//! use clerk_runtime::layer::ClerkLayer;
+//! use clerk_runtime::ResponseMode;
+//!
+//! let layer = ClerkLayer::from_env()?
+//!     .response_mode(ResponseMode::Auto)
+//!     .sign_in_url("https://accounts.example.com/sign-in");
+//! let app = axum::Router::<()>::new().layer(layer);
+//! # Ok(()) }
+//! ```
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{HeaderMap, Request};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::auth::Auth;
+use crate::config::ClerkConfig;
+use crate::dev::DevIssuer;
+use crate::error::{ConfigError, Error, VerifyError};
+use crate::guard::USER_ID_HEADER;
+use crate::response::{RejectionKind, ResponseConfig, ResponseMode, Responses};
+use crate::source::{CookieSuffix, TokenSource, token_source};
+use crate::token::MAX_TOKEN_BYTES;
+use crate::verify::Verifier;
+
+/// The outcome of authenticating one request, stored in its extensions.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AuthState {
+    /// A verified session (possibly `pending`: routes decide whether that counts).
+    SignedIn(Arc<Auth>),
+    /// No usable session, for a reason that is not a verification failure.
+    SignedOut(SignedOutReason),
+    /// A token was presented and failed verification.
+    Failed(VerifyError),
+}
+
+/// Why a request without a verification failure is still signed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignedOutReason {
+    /// Neither a Bearer header nor a `__session` cookie.
+    NoToken,
+    /// A `__session` cookie with `__client_uat` missing or `0`: the browser signed out.
+    ClientUatMissing,
+    /// The cookie token was issued before the client's last sign-in/out
+    /// (`__client_uat`): a stale token from before a sign-out.
+    IssuedBeforeClientUat,
+}
+
+impl SignedOutReason {
+    /// The reason string (Clerk's).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SignedOutReason::NoToken => "session-token-missing",
+            SignedOutReason::ClientUatMissing => "session-token-but-no-client-uat",
+            SignedOutReason::IssuedBeforeClientUat => "session-token-iat-before-client-uat",
+        }
+    }
+}
+
+impl AuthState {
+    /// The verified session, pending or not.
+    pub fn auth(&self) -> Option<&Arc<Auth>> {
+        match self {
+            AuthState::SignedIn(auth) => Some(auth),
+            _ => None,
+        }
+    }
+
+    /// Why the request is not signed in; `None` when it is.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            AuthState::SignedIn(_) => None,
+            AuthState::SignedOut(reason) => Some(reason.as_str()),
+            AuthState::Failed(error) => Some(error.reason()),
+        }
+    }
+
+    /// The 401 this state becomes where a signed-in, non-pending session is needed.
+    pub(crate) fn rejection_kind(&self) -> RejectionKind {
+        match self {
+            AuthState::SignedIn(auth) => RejectionKind::Unauthenticated {
+                reason: crate::guard::inactive_reason(auth),
+                token_present: true,
+            },
+            AuthState::SignedOut(reason) => RejectionKind::Unauthenticated {
+                reason: reason.as_str(),
+                token_present: *reason != SignedOutReason::NoToken,
+            },
+            AuthState::Failed(error) => RejectionKind::Unauthenticated {
+                reason: error.reason(),
+                token_present: true,
+            },
+        }
+    }
+}
+
+/// Tower layer that authenticates every request once (see the module docs).
+///
+/// Cheap to clone: the verifier and options sit behind one `Arc`.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClerkLayer {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Clone)]
+struct Shared {
+    verifier: Verifier,
+    suffix: Option<CookieSuffix>,
+    responses: Arc<ResponseConfig>,
+}
+
+impl ClerkLayer {
+    /// A layer verifying with `verifier`, JSON errors for API requests and
+    /// page behaviour for page requests ([`ResponseMode::Auto`]).
+    pub fn new(verifier: Verifier) -> Self {
+        ClerkLayer {
+            shared: Arc::new(Shared {
+                verifier,
+                suffix: None,
+                responses: Arc::new(ResponseConfig::default()),
+            }),
+        }
+    }
+
+    /// A layer configured from the `CLERK_*` environment variables, with the
+    /// cookie suffix of `CLERK_PUBLISHABLE_KEY` when it is set.
+    pub fn from_env() -> Result<Self, Error> {
+        Ok(Self::from_config(&ClerkConfig::from_env()?)?)
+    }
+
+    /// A layer for `config`, with the cookie suffix of its publishable key.
+    pub fn from_config(config: &ClerkConfig) -> Result<Self, ConfigError> {
+        let layer = Self::new(config.verifier()?);
+        Ok(match config.publishable_key() {
+            Some(key) => layer.publishable_key(key),
+            None => layer,
+        })
+    }
+
+    /// A layer accepting the tokens of a local [`DevIssuer`] (networkless:
+    /// its PEM public key and issuer).
+    pub fn dev(issuer: &DevIssuer) -> Result<Self, ConfigError> {
+        Ok(Self::new(issuer.verifier()?))
+    }
+
+    /// Reads suffixed cookies (`__session_<sfx>`, `__client_uat_<sfx>`)
+    /// derived from this publishable key, preferring them over unsuffixed ones.
+    pub fn publishable_key(mut self, publishable_key: &str) -> Self {
+        self.shared_mut().suffix = Some(CookieSuffix::from_publishable_key(publishable_key));
+        self
+    }
+
+    /// How rejections render: JSON errors, page redirects, or by request kind.
+    pub fn response_mode(mut self, mode: ResponseMode) -> Self {
+        self.responses_mut().mode = mode;
+        self
+    }
+
+    /// Where signed-out page requests are redirected (307, with `redirect_url`).
+    /// Without it, page requests get the API response.
+    pub fn sign_in_url(mut self, url: impl Into<String>) -> Self {
+        self.responses_mut().sign_in_url = Some(url.into().into_boxed_str());
+        self
+    }
+
+    /// Where signed-in page requests that fail a policy are redirected (307).
+    /// Without it they get a 403 page.
+    pub fn unauthorized_url(mut self, url: impl Into<String>) -> Self {
+        self.responses_mut().unauthorized_url = Some(url.into().into_boxed_str());
+        self
+    }
+
+    /// Answer 404 instead of 401/403, hiding that a protected route exists
+    /// (Clerk's behaviour for non-page requests).
+    pub fn not_found_instead(mut self, enabled: bool) -> Self {
+        self.responses_mut().not_found_instead = enabled;
+        self
+    }
+
+    /// The verifier this layer uses.
+    pub fn verifier(&self) -> &Verifier {
+        &self.shared.verifier
+    }
+
+    fn shared_mut(&mut self) -> &mut Shared {
+        // Builder calls run before the layer is cloned, so this does not copy.
+        Arc::make_mut(&mut self.shared)
+    }
+
+    fn responses_mut(&mut self) -> &mut ResponseConfig {
+        Arc::make_mut(&mut self.shared_mut().responses)
+    }
+}
+
+impl<S> Layer<S> for ClerkLayer {
+    type Service = ClerkService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ClerkService {
+            inner,
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// The service [`ClerkLayer`] wraps around routes.
+#[derive(Debug, Clone)]
+pub struct ClerkService<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+impl<S, B> Service<Request<B>> for ClerkService<S>
+where
+    S: Service<Request<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<S::Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        // The clone is the not-yet-ready one; the ready service handles this request.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let shared = Arc::clone(&self.shared);
+        Box::pin(async move {
+            // Only the guard may say who the user is.
+            request.headers_mut().remove(USER_ID_HEADER);
+            let state = shared.authenticate(request.headers()).await;
+            let extensions = request.extensions_mut();
+            extensions.insert(state);
+            extensions.insert(Responses(Arc::clone(&shared.responses)));
+            inner.call(request).await
+        })
+    }
+}
+
+impl Shared {
+    async fn authenticate(&self, headers: &HeaderMap) -> AuthState {
+        let (token, client_uat, from) = match token_source(headers, self.suffix.as_ref()) {
+            TokenSource::None => return AuthState::SignedOut(SignedOutReason::NoToken),
+            TokenSource::Header(token) => (token, None, "header"),
+            TokenSource::Cookie { token, client_uat } => match client_uat {
+                // A browser that signed out keeps a stale `__session` around; no need to verify it.
+                None | Some(..=0) => {
+                    return signed_out(SignedOutReason::ClientUatMissing);
+                }
+                Some(uat) => (token, Some(uat), "cookie"),
+            },
+        };
+        if token.len() > MAX_TOKEN_BYTES {
+            return failed(
+                VerifyError::TooLarge {
+                    len: token.len(),
+                    max: MAX_TOKEN_BYTES,
+                },
+                from,
+            );
+        }
+        match self.verifier.verify(token).await {
+            Ok(auth) => match client_uat {
+                // Missing `iat` counts as stale: fail closed rather than trust an undated cookie.
+                Some(uat) if auth.issued_at().is_none_or(|iat| iat < uat) => {
+                    signed_out(SignedOutReason::IssuedBeforeClientUat)
+                }
+                _ => AuthState::SignedIn(auth),
+            },
+            Err(error) => failed(error, from),
+        }
+    }
+}
+
+fn signed_out(reason: SignedOutReason) -> AuthState {
+    tracing::debug!(
+        reason = reason.as_str(),
+        "clerk: session cookie treated as signed out"
+    );
+    AuthState::SignedOut(reason)
+}
+
+fn failed(error: VerifyError, from: &'static str) -> AuthState {
+    // The reason only: error messages can echo token contents.
+    tracing::info!(
+        reason = error.reason(),
+        source = from,
+        "clerk: session token rejected"
+    );
+    AuthState::Failed(error)
+}

@@ -1,0 +1,423 @@
+//! Turning an authentication or authorization failure into a response.
+//!
+//! API requests get RFC 6750 JSON errors (401 signed out, 403 forbidden, or
+//! 404 for both when configured); page requests get Clerk's redirects
+//! (semantics §6): 307 to the sign-in URL with `redirect_url`, or to the
+//! unauthorized URL.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use http::header::{ACCEPT, HOST, LOCATION, WWW_AUTHENTICATE};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, StatusCode};
+
+/// How rejections are rendered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ResponseMode {
+    /// Always JSON errors (401/403, or 404).
+    Api,
+    /// Always page behaviour: redirects to the sign-in / unauthorized URL.
+    Pages,
+    /// Page behaviour for page requests (`Sec-Fetch-Dest: document|iframe`
+    /// or `Accept` containing `text/html`), JSON otherwise.
+    #[default]
+    Auto,
+}
+
+/// Rendering options, set on [`ClerkLayer`](crate::layer::ClerkLayer) and
+/// carried to the extractors in request extensions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ResponseConfig {
+    pub(crate) mode: ResponseMode,
+    pub(crate) sign_in_url: Option<Box<str>>,
+    pub(crate) unauthorized_url: Option<Box<str>>,
+    pub(crate) not_found_instead: bool,
+}
+
+impl ResponseConfig {
+    fn renders_as_page(&self, headers: &HeaderMap) -> bool {
+        match self.mode {
+            ResponseMode::Api => false,
+            ResponseMode::Pages => true,
+            ResponseMode::Auto => is_page_request(headers),
+        }
+    }
+}
+
+/// Whether a rejection of this request would render as a page (redirect)
+/// rather than a JSON API error.
+pub(crate) fn renders_as_page(parts: &Parts) -> bool {
+    parts
+        .extensions
+        .get::<Responses>()
+        .is_some_and(|Responses(config)| config.renders_as_page(&parts.headers))
+}
+
+/// The layer's [`ResponseConfig`] as stored in request extensions (one `Arc`
+/// clone per request).
+#[derive(Debug, Clone)]
+pub(crate) struct Responses(pub(crate) Arc<ResponseConfig>);
+
+/// What went wrong, independent of how it is rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RejectionKind {
+    /// No valid session: no token, an invalid one, or a signed-out browser.
+    #[error("request is not authenticated ({reason})")]
+    Unauthenticated {
+        /// Clerk's reason string, e.g. `token-expired`.
+        reason: &'static str,
+        /// Whether a token was presented (RFC 6750: no error code without one).
+        token_present: bool,
+    },
+    /// Signed in, but the route's policy refuses the session.
+    #[error("the session does not satisfy the route policy ({reason})")]
+    Forbidden {
+        /// Which requirement failed, e.g. `role-required`.
+        reason: &'static str,
+    },
+    /// A claim the route needs is missing or malformed.
+    #[error("claim `{claim}` is missing or invalid ({reason})")]
+    Claim {
+        /// `missing_claim` or `invalid_claim`.
+        reason: &'static str,
+        /// The claim's path.
+        claim: String,
+    },
+    /// The route uses Clerk extractors but no `ClerkLayer` runs in front of it.
+    #[error(
+        "no ClerkLayer in front of this route: add `.layer(ClerkLayer::from_env()?)` (or another \
+         ClerkLayer constructor) to the router that serves it"
+    )]
+    MissingLayer,
+}
+
+impl RejectionKind {
+    /// The reason string sent in the JSON body.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            RejectionKind::Unauthenticated { reason, .. }
+            | RejectionKind::Forbidden { reason }
+            | RejectionKind::Claim { reason, .. } => reason,
+            RejectionKind::MissingLayer => "clerk-layer-missing",
+        }
+    }
+}
+
+/// The rejection of every Clerk extractor and guard.
+///
+/// Carries what it needs to render itself: the layer's response options and,
+/// for page requests, the URL to come back to after signing in.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}")]
+pub struct AuthRejection {
+    kind: RejectionKind,
+    render: Render,
+}
+
+#[derive(Debug)]
+enum Render {
+    Api {
+        not_found: bool,
+    },
+    Page {
+        config: Arc<ResponseConfig>,
+        return_to: String,
+    },
+}
+
+impl AuthRejection {
+    /// Builds the rejection for the request in `parts`.
+    pub(crate) fn new(kind: RejectionKind, parts: &Parts) -> Self {
+        let Some(Responses(config)) = parts.extensions.get::<Responses>() else {
+            return Self::missing_layer();
+        };
+        let page = config.renders_as_page(&parts.headers);
+        let render = if page {
+            Render::Page {
+                config: Arc::clone(config),
+                return_to: original_url(parts),
+            }
+        } else {
+            Render::Api {
+                not_found: config.not_found_instead,
+            }
+        };
+        AuthRejection { kind, render }
+    }
+
+    /// The rejection for a route that has no `ClerkLayer` in front of it.
+    pub(crate) fn missing_layer() -> Self {
+        let kind = RejectionKind::MissingLayer;
+        tracing::error!("{kind}");
+        AuthRejection {
+            kind,
+            render: Render::Api { not_found: false },
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &RejectionKind {
+        &self.kind
+    }
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match self.render {
+            Render::Api { not_found } => api_response(&self.kind, not_found),
+            Render::Page { config, return_to } => page_response(&self.kind, &config, &return_to),
+        }
+    }
+}
+
+fn api_response(kind: &RejectionKind, not_found: bool) -> Response {
+    let (status, error, challenge) = match kind {
+        RejectionKind::MissingLayer => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+        _ if not_found => {
+            return (StatusCode::NOT_FOUND, Json(ErrorBody::not_found())).into_response();
+        }
+        RejectionKind::Unauthenticated {
+            token_present: false,
+            ..
+        } => (StatusCode::UNAUTHORIZED, "unauthenticated", Some("Bearer")),
+        RejectionKind::Unauthenticated { .. } | RejectionKind::Claim { .. } => (
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            Some(r#"Bearer error="invalid_token""#),
+        ),
+        RejectionKind::Forbidden { .. } => (
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            Some(r#"Bearer error="insufficient_scope""#),
+        ),
+    };
+    let claim = match kind {
+        RejectionKind::Claim { claim, .. } => Some(claim.as_str()),
+        _ => None,
+    };
+    let body = ErrorBody {
+        error,
+        reason: Some(kind.reason()),
+        claim,
+    };
+    let mut response = (status, Json(body)).into_response();
+    if let Some(challenge) = challenge {
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    }
+    response
+}
+
+fn page_response(kind: &RejectionKind, config: &ResponseConfig, return_to: &str) -> Response {
+    match kind {
+        RejectionKind::Unauthenticated { .. } => match config.sign_in_url.as_deref() {
+            Some(sign_in) if is_same_page(sign_in, return_to) => {
+                tracing::error!(
+                    "the sign-in page is itself protected; answering 401 instead of redirecting in a loop"
+                );
+                api_response(kind, config.not_found_instead)
+            }
+            Some(sign_in) => redirect(&with_redirect_url(sign_in, return_to))
+                .unwrap_or_else(|| api_response(kind, config.not_found_instead)),
+            // Without a sign-in page there is nowhere to send the browser.
+            None => api_response(kind, config.not_found_instead),
+        },
+        // Signing in again would not add the claim: a redirect would loop.
+        RejectionKind::Claim { .. } => api_response(kind, config.not_found_instead),
+        RejectionKind::Forbidden { .. } => match config.unauthorized_url.as_deref() {
+            Some(url) => redirect(url).unwrap_or_else(|| forbidden_page(config)),
+            None => forbidden_page(config),
+        },
+        RejectionKind::MissingLayer => api_response(kind, false),
+    }
+}
+
+fn forbidden_page(config: &ResponseConfig) -> Response {
+    if config.not_found_instead {
+        (
+            StatusCode::NOT_FOUND,
+            axum::response::Html("<h1>Not found</h1>"),
+        )
+            .into_response()
+    } else {
+        (
+            StatusCode::FORBIDDEN,
+            axum::response::Html("<h1>Forbidden</h1>"),
+        )
+            .into_response()
+    }
+}
+
+fn redirect(location: &str) -> Option<Response> {
+    match HeaderValue::from_str(location) {
+        Ok(value) => Some((StatusCode::TEMPORARY_REDIRECT, [(LOCATION, value)]).into_response()),
+        Err(_) => {
+            tracing::error!("configured Clerk redirect URL is not a valid header value");
+            None
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    claim: Option<&'a str>,
+}
+
+impl ErrorBody<'_> {
+    fn not_found() -> Self {
+        ErrorBody {
+            error: "not_found",
+            reason: None,
+            claim: None,
+        }
+    }
+}
+
+/// A page request as Clerk defines it (semantics §6).
+pub(crate) fn is_page_request(headers: &HeaderMap) -> bool {
+    let dest = headers
+        .get("sec-fetch-dest")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "document" || v == "iframe");
+    dest || headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/html"))
+}
+
+/// The absolute URL of the request, for `redirect_url`. The scheme comes from
+/// `X-Forwarded-Proto` behind a proxy; Clerk checks redirect targets against
+/// the instance's allowed origins, so a forged value cannot redirect off-site.
+fn original_url(parts: &Parts) -> String {
+    let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let host = parts
+        .headers
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()));
+    let Some(host) = host else {
+        return path.to_owned();
+    };
+    let scheme = parts
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|s| *s == "http" || *s == "https")
+        .or_else(|| parts.uri.scheme_str())
+        .unwrap_or("http");
+    format!("{scheme}://{host}{path}")
+}
+
+/// Whether `sign_in` names the page at `request_url` (absolute, or a path on
+/// this host), ignoring queries.
+fn is_same_page(sign_in: &str, request_url: &str) -> bool {
+    fn strip_query(url: &str) -> &str {
+        url.split(['?', '#']).next().unwrap_or("")
+    }
+    let sign_in = strip_query(sign_in);
+    let request = strip_query(request_url);
+    if sign_in.starts_with('/') {
+        let path = request.split_once("://").map_or(request, |(_, rest)| {
+            rest.find('/').map_or("/", |i| &rest[i..])
+        });
+        path == sign_in
+    } else {
+        request == sign_in
+    }
+}
+
+fn with_redirect_url(sign_in: &str, return_to: &str) -> String {
+    let separator = if sign_in.contains('?') { '&' } else { '?' };
+    let mut url = String::with_capacity(sign_in.len() + return_to.len() * 3 + 14);
+    url.push_str(sign_in);
+    url.push(separator);
+    url.push_str("redirect_url=");
+    percent_encode_into(return_to, &mut url);
+    url
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, so the
+/// value survives as one query parameter.
+fn percent_encode_into(value: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in value.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xF)] as char);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_url_is_percent_encoded() {
+        assert_eq!(
+            with_redirect_url("https://accounts.dev/sign-in", "http://app/a b?x=1&y=é"),
+            "https://accounts.dev/sign-in?redirect_url=http%3A%2F%2Fapp%2Fa%20b%3Fx%3D1%26y%3D%C3%A9"
+        );
+    }
+
+    #[test]
+    fn redirect_url_appends_to_an_existing_query() {
+        assert_eq!(
+            with_redirect_url("/sign-in?a=1", "/x"),
+            "/sign-in?a=1&redirect_url=%2Fx"
+        );
+    }
+
+    #[test]
+    fn protected_sign_in_page_is_detected_absolute_or_relative() {
+        assert!(is_same_page("/sign-in", "http://app.test/sign-in?x=1"));
+        assert!(is_same_page(
+            "http://app.test/sign-in",
+            "http://app.test/sign-in"
+        ));
+        assert!(!is_same_page("/sign-in", "http://app.test/dashboard"));
+        assert!(!is_same_page(
+            "https://accounts.dev/sign-in",
+            "http://app.test/sign-in"
+        ));
+    }
+
+    #[test]
+    fn document_fetch_is_a_page_request() {
+        let mut h = HeaderMap::new();
+        h.insert("sec-fetch-dest", HeaderValue::from_static("document"));
+        assert!(is_page_request(&h));
+    }
+
+    #[test]
+    fn html_accept_is_a_page_request() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            ACCEPT,
+            HeaderValue::from_static("text/html,application/xhtml+xml"),
+        );
+        assert!(is_page_request(&h));
+    }
+
+    #[test]
+    fn json_fetch_is_not_a_page_request() {
+        let mut h = HeaderMap::new();
+        h.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        h.insert("sec-fetch-dest", HeaderValue::from_static("empty"));
+        assert!(!is_page_request(&h));
+    }
+}

@@ -1,0 +1,202 @@
+//! The route table: every route's method, path, policy and handler, known at
+//! compile time, next to the axum router that serves them.
+
+use std::convert::Infallible;
+use std::fmt;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::response::IntoResponse;
+use axum::routing::MethodRouter;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::policy::Policy;
+
+/// One row of the route table, as `routes!` emits it.
+///
+/// Displays as an aligned line for startup logs:
+/// `GET    /api/data        role org:admin  (list_items)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Route {
+    /// HTTP method, upper case (`GET`, `DELETE`, ...).
+    pub method: &'static str,
+    /// axum path template, e.g. `/api/data/{id}`.
+    pub path: &'static str,
+    /// Who may call the route.
+    pub policy: Policy,
+    /// The handler function's name.
+    pub handler: &'static str,
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The policy is padded as text so columns line up whatever its Display does with widths.
+        let policy = self.policy.to_string();
+        write!(
+            f,
+            "{:<6} {:<16} {:<14}  ({})",
+            self.method, self.path, policy, self.handler
+        )
+    }
+}
+
+impl Route {
+    /// Whether this route serves `method` on `path`. `path` may be a concrete
+    /// request path (`/api/data/7` matches `/api/data/{id}`) or the template
+    /// itself; the method compares case-insensitively.
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        self.method.eq_ignore_ascii_case(method) && path_matches(self.path, path)
+    }
+}
+
+fn path_matches(template: &str, path: &str) -> bool {
+    let mut template = template.split('/');
+    let mut path = path.split('/');
+    loop {
+        match (template.next(), path.next()) {
+            (None, None) => return true,
+            (Some(t), Some(_)) if t.starts_with("{*") && t.ends_with('}') => return true,
+            (Some(t), Some(p))
+                if t.starts_with('{') && t.ends_with('}') && !t.starts_with("{{") =>
+            {
+                if p.is_empty() {
+                    return false;
+                }
+            }
+            (Some(t), Some(p)) if t == p => {}
+            _ => return false,
+        }
+    }
+}
+
+/// An axum [`Router`] together with the compile-time table of its routes.
+///
+/// Built by `routes!`; keeps the table listable (`table()`, `find()`) after
+/// layers and state are added, so tests can assert who may call what.
+#[derive(Debug)]
+#[must_use]
+pub struct Routes<S = ()> {
+    router: Router<S>,
+    table: &'static [Route],
+}
+
+impl<S> Clone for Routes<S> {
+    fn clone(&self) -> Self {
+        Routes {
+            router: self.router.clone(),
+            table: self.table,
+        }
+    }
+}
+
+impl<S> Routes<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    /// An empty router described by `table`.
+    pub fn new(table: &'static [Route]) -> Self {
+        Routes {
+            router: Router::new(),
+            table,
+        }
+    }
+
+    /// Adds a route, as [`Router::route`].
+    pub fn route(self, path: &str, method_router: MethodRouter<S>) -> Self {
+        Routes {
+            router: self.router.route(path, method_router),
+            table: self.table,
+        }
+    }
+
+    /// The route table.
+    pub fn table(&self) -> &'static [Route] {
+        self.table
+    }
+
+    /// The table row serving `method` on `path`, if any.
+    pub fn find(&self, method: &str, path: &str) -> Option<&'static Route> {
+        self.table.iter().find(|route| route.matches(method, path))
+    }
+
+    /// Wraps every route in `layer`, as [`Router::layer`].
+    pub fn layer<L>(self, layer: L) -> Self
+    where
+        L: Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: Service<Request> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as Service<Request>>::Error: Into<Infallible> + 'static,
+        <L::Service as Service<Request>>::Future: Send + 'static,
+    {
+        Routes {
+            router: self.router.layer(layer),
+            table: self.table,
+        }
+    }
+
+    /// Provides the state, as [`Router::with_state`].
+    pub fn with_state<S2>(self, state: S) -> Routes<S2> {
+        Routes {
+            router: self.router.with_state(state),
+            table: self.table,
+        }
+    }
+
+    /// The axum router, to serve or to merge into a larger one.
+    pub fn into_router(self) -> Router<S> {
+        self.router
+    }
+}
+
+impl<S> From<Routes<S>> for Router<S> {
+    fn from(routes: Routes<S>) -> Self {
+        routes.router
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_matches_concrete_path() {
+        assert!(path_matches("/api/data/{id}", "/api/data/7"));
+        assert!(path_matches("/api/data/{id}", "/api/data/{id}"));
+        assert!(!path_matches("/api/data/{id}", "/api/data"));
+        assert!(!path_matches("/api/data/{id}", "/api/data/7/x"));
+        assert!(!path_matches("/api/data", "/api/dataxyz"));
+    }
+
+    const ADMIN: Route = Route {
+        method: "GET",
+        path: "/api/data",
+        policy: Policy::Protected(crate::policy::Protection {
+            rule: crate::policy::Rule::Role("org:admin"),
+            allow_pending: false,
+        }),
+        handler: "list_items",
+    };
+
+    #[test]
+    fn route_displays_as_an_aligned_table_line() {
+        assert_eq!(
+            ADMIN.to_string(),
+            "GET    /api/data        role org:admin  (list_items)"
+        );
+    }
+
+    #[test]
+    fn route_serializes_with_its_policy() {
+        let json = serde_json::to_value(ADMIN).unwrap();
+        assert_eq!(json["method"], "GET");
+        assert_eq!(json["path"], "/api/data");
+        assert_eq!(json["handler"], "list_items");
+        assert!(json["policy"].is_object(), "{json}");
+    }
+
+    #[test]
+    fn catch_all_matches_the_rest() {
+        assert!(path_matches("/files/{*rest}", "/files/a/b/c"));
+    }
+}

@@ -1,0 +1,9 @@
+use clerk_runtime::Claims;
+
+#[derive(Claims)]
+enum Role {
+    Admin,
+    Member,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use clerk_runtime::protect;
+
+#[protect(role = "org:admin", role = "org:member")]
+async fn admin() {}
+
+#[protect(permission = "org:data:read", permission = "org:data:write")]
+async fn edit() {}
+
+fn main() {}

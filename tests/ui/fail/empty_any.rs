@@ -1,0 +1,6 @@
+use clerk_runtime::protect;
+
+#[protect(any())]
+async fn admin() {}
+
+fn main() {}

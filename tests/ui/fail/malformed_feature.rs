@@ -1,0 +1,6 @@
+use clerk_runtime::protect;
+
+#[protect(feature = "team:data")]
+async fn data() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use clerk_runtime::protect;
+
+#[protect(role = "org:admin")]
+fn admin() -> &'static str {
+    "admin"
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use clerk_runtime::protect;
+
+#[protect(roles = "org:admin")]
+async fn admin() {}
+
+#[protect(max_age = "10m")]
+async fn settings() {}
+
+fn main() {}
