@@ -583,7 +583,10 @@ async fn signed_out_page_redirects_to_sign_in_with_redirect_url() {
 
 #[tokio::test]
 async fn protected_sign_in_page_answers_401_instead_of_looping() {
-    let base = api(layer().response_mode(ResponseMode::Pages).sign_in_url("/me")).await;
+    let base = api(layer()
+        .response_mode(ResponseMode::Pages)
+        .sign_in_url("/me"))
+    .await;
     let response = get_with(&base, "/me", &[]).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

@@ -3,7 +3,7 @@
 mod backend;
 mod dev;
 mod jwks;
-mod oracle;
-mod verify;
 mod layer;
+mod oracle;
 mod routes;
+mod verify;
