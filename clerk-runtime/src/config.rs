@@ -112,15 +112,19 @@ impl ClerkConfig {
         self.secret_key.as_deref()
     }
 
+    /// The Frontend API host from the publishable key (e.g. `clerk.example.com`).
+    pub fn frontend_api(&self) -> Option<String> {
+        self.publishable_key
+            .as_deref()
+            .and_then(|pk| frontend_api_from_publishable_key(pk).ok())
+    }
+
     /// The expected `iss`: the explicit issuer, else derived from the publishable key.
     pub fn issuer(&self) -> Option<String> {
         if let Some(iss) = &self.issuer {
             return Some(iss.clone());
         }
-        self.publishable_key
-            .as_deref()
-            .and_then(|pk| frontend_api_from_publishable_key(pk).ok())
-            .map(|host| format!("https://{host}"))
+        self.frontend_api().map(|host| format!("https://{host}"))
     }
 
     /// A verifier builder preset from this configuration (key source, issuer,

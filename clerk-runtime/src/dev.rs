@@ -299,7 +299,7 @@ impl DevIssuer {
                 "org_role",
                 Value::from(format!("org:{}", strip_org(&org.role))),
             );
-            set("org_permissions", json!(org.permissions));
+            set("org_permissions", json!(s.permissions));
         }
         p
     }
@@ -323,7 +323,7 @@ fn encode_v2_org(s: &DevSession) -> (Vec<String>, Option<Value>) {
     let Some(org) = &s.org else {
         return (fea, None);
     };
-    let pairs: Vec<(&str, &str)> = org
+    let pairs: Vec<(&str, &str)> = s
         .permissions
         .iter()
         .filter_map(|p| p.strip_prefix("org:")?.rsplit_once(':'))
@@ -388,15 +388,13 @@ fn bits_to_decimal(bits: &[bool]) -> String {
 
 /// An organization membership of a [`DevSession`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DevOrg {
+struct DevOrg {
     /// Organization id (`org_...`).
-    pub id: String,
+    id: String,
     /// Organization slug.
-    pub slug: String,
+    slug: String,
     /// Role, with or without the `org:` prefix.
-    pub role: String,
-    /// Permissions, `org:<feature>:<action>`.
-    pub permissions: Vec<String>,
+    role: String,
 }
 
 /// What a dev session token says. Build with [`DevSession::new`] and the
@@ -407,6 +405,7 @@ pub struct DevSession {
     session_id: String,
     azp: Option<String>,
     org: Option<DevOrg>,
+    permissions: Vec<String>,
     features: Vec<String>,
     plans: Vec<String>,
     status: String,
@@ -427,6 +426,7 @@ impl DevSession {
             user_id,
             azp: None,
             org: None,
+            permissions: Vec::new(),
             features: Vec::new(),
             plans: Vec::new(),
             status: "active".into(),
@@ -457,33 +457,22 @@ impl DevSession {
         slug: impl Into<String>,
         role: impl Into<String>,
     ) -> Self {
-        let permissions = self.org.take().map(|o| o.permissions).unwrap_or_default();
         self.org = Some(DevOrg {
             id: id.into(),
             slug: slug.into(),
             role: role.into(),
-            permissions,
         });
         self
     }
 
-    /// Organization permissions (`org:<feature>:<action>`); needs [`DevSession::org`].
+    /// Organization permissions (`org:<feature>:<action>`); minted only
+    /// together with an organization ([`DevSession::org`]), as in Clerk.
     pub fn permissions<I, S>(mut self, permissions: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let list: Vec<String> = permissions.into_iter().map(Into::into).collect();
-        if let Some(org) = &mut self.org {
-            org.permissions = list;
-        } else {
-            self.org = Some(DevOrg {
-                id: String::new(),
-                slug: String::new(),
-                role: String::new(),
-                permissions: list,
-            });
-        }
+        self.permissions = permissions.into_iter().map(Into::into).collect();
         self
     }
 

@@ -88,6 +88,11 @@ pub enum VerifyError {
     /// `iss` is not the configured issuer.
     #[error("token issuer is not the configured issuer")]
     InvalidIssuer,
+    /// The session is `pending` and the route does not allow pending
+    /// sessions. Never returned by the verifier itself (it keeps the status
+    /// in `Auth`); the request layer uses it when applying a route policy.
+    #[error("the session is pending (e.g. an organization must be chosen)")]
+    SessionPending,
 }
 
 impl VerifyError {
@@ -110,6 +115,7 @@ impl VerifyError {
             Self::NotActiveYet { .. } => "token-not-active-yet",
             Self::IatInFuture { .. } => "token-iat-in-the-future",
             Self::InvalidIssuer => "token-invalid-issuer",
+            Self::SessionPending => "session-pending",
         }
     }
 }

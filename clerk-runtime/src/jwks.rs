@@ -259,6 +259,27 @@ impl std::fmt::Debug for JwksSource {
 }
 
 impl JwksSource {
+    /// The public JWKS of a Frontend API host (e.g. `clerk.example.com`, as
+    /// given by [`crate::config::ClerkConfig::frontend_api`]).
+    pub fn frontend_api(host: &str) -> Self {
+        Self::Url(format!("https://{host}/.well-known/jwks.json"))
+    }
+
+    /// Fails when the URL is not an absolute http(s) URL.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        let (setting, url) = match self {
+            Self::BackendApi { .. } => ("CLERK_API_URL", self.url()),
+            Self::Url(url) => ("jwks_url", url.clone()),
+        };
+        match reqwest::Url::parse(&url) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
+            _ => Err(ConfigError::invalid(
+                setting,
+                "expected an absolute http(s) URL",
+            )),
+        }
+    }
+
     fn url(&self) -> String {
         match self {
             Self::BackendApi { api_url, .. } => {
@@ -647,6 +668,14 @@ mod tests {
             KeySet::from_jwks_json(&json).unwrap_err().reason(),
             "jwk-remote-invalid"
         );
+    }
+
+    #[test]
+    fn frontend_api_source_points_at_the_well_known_jwks() {
+        let JwksSource::Url(url) = JwksSource::frontend_api("clerk.example.com") else {
+            panic!("expected a URL source");
+        };
+        assert_eq!(url, "https://clerk.example.com/.well-known/jwks.json");
     }
 
     #[test]

@@ -124,11 +124,10 @@ fn is_json_object(bytes: &[u8]) -> bool {
 /// category for session tokens does not sign everyone out; only categories
 /// that name machine, OAuth or template tokens are singled out.
 pub fn category(header: &Header, sub: Option<&str>) -> Category {
-    if header
-        .typ
-        .as_deref()
-        .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"))
-    {
+    // RFC 9068 allows both the short and the full media type.
+    if header.typ.as_deref().is_some_and(|t| {
+        t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+    }) {
         return Category::OAuth;
     }
     if sub.is_some_and(|s| s.starts_with("mch_")) {
@@ -219,6 +218,10 @@ mod tests {
         assert_eq!(category(&h(None, None), Some("user_1")), Category::Session);
         assert_eq!(
             category(&h(Some("at+jwt"), None), Some("user_1")),
+            Category::OAuth
+        );
+        assert_eq!(
+            category(&h(Some("application/at+jwt"), None), None),
             Category::OAuth
         );
         assert_eq!(category(&h(None, None), Some("mch_1")), Category::Machine);

@@ -429,6 +429,7 @@ impl VerifierBuilder {
         let keys = match self.key.ok_or(ConfigError::MissingKey)? {
             KeyConfig::Pem(pem) => Keys::Static(Arc::new(VerifyingKey::from_pem(&pem)?)),
             KeyConfig::Remote(source) => {
+                source.validate()?;
                 let client = match self.http_client {
                     Some(client) => client,
                     None => jwks::default_client(self.http_timeout)?,

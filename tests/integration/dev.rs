@@ -140,3 +140,14 @@ async fn actor_and_pending_status_are_minted() {
     assert!(auth.is_pending());
     assert_eq!(auth.actor().unwrap().subject(), Some("user_admin"));
 }
+
+#[tokio::test]
+async fn permissions_without_an_org_are_not_minted() {
+    let session = DevSession::new("user_1").permissions(["org:data:read"]);
+    let verifier = issuer().verifier().unwrap();
+    let auth = verifier
+        .verify_at(&issuer().mint(&session), NOW)
+        .await
+        .unwrap();
+    assert!(auth.org().is_none());
+}

@@ -343,3 +343,43 @@ async fn stale_key_is_served_without_waiting_for_an_inflight_refresh() {
     assert!(started.elapsed() < Duration::from_secs(1));
     refreshing.abort();
 }
+
+#[test]
+fn jwks_url_must_be_absolute_http() {
+    let err = Verifier::from_jwks_url("clerk.example.com/jwks").unwrap_err();
+    assert!(err.to_string().contains("jwks_url"), "{err}");
+}
+
+#[tokio::test]
+async fn config_with_secret_key_verifies_through_the_backend_api() {
+    let server = JwksServer::start(jwks_of(&[key_a()])).await;
+    let url = server.url().to_owned();
+    let config = clerk_runtime::ClerkConfig::from_lookup(|name| match name {
+        "CLERK_SECRET_KEY" => Some(VALID_SECRET.into()),
+        "CLERK_API_URL" => Some(url.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let verifier = config.verifier().unwrap();
+    assert!(
+        verifier
+            .verify_at(&token(key_a(), "user_1"), NOW)
+            .await
+            .is_ok()
+    );
+    assert_eq!(server.fetches(), 1);
+}
+
+#[test]
+fn debug_output_never_shows_the_secret_key() {
+    let source = clerk_runtime::jwks::JwksSource::BackendApi {
+        api_url: "https://api.clerk.com".into(),
+        secret_key: "sk_live_topsecret".into(),
+    };
+    let verifier = Verifier::builder()
+        .jwks_source(source.clone())
+        .build()
+        .unwrap();
+    assert!(!format!("{source:?}").contains("topsecret"));
+    assert!(!format!("{verifier:?}").contains("topsecret"));
+}
