@@ -93,6 +93,11 @@ pub enum VerifyError {
     /// in `Auth`); the request layer uses it when applying a route policy.
     #[error("the session is pending (e.g. an organization must be chosen)")]
     SessionPending,
+    /// The session was revoked in this process
+    /// ([`Verifier::invalidate_session`](crate::verify::Verifier::invalidate_session)):
+    /// its tokens are refused even though their signature and `exp` still hold.
+    #[error("the session was revoked")]
+    SessionRevoked,
 }
 
 impl VerifyError {
@@ -116,6 +121,7 @@ impl VerifyError {
             Self::IatInFuture { .. } => "token-iat-in-the-future",
             Self::InvalidIssuer => "token-invalid-issuer",
             Self::SessionPending => "session-pending",
+            Self::SessionRevoked => "session-revoked",
         }
     }
 }

@@ -100,9 +100,8 @@ async fn revocation_is_forgotten_after_its_tokens_can_no_longer_be_valid() {
     let (verifier, clock) = verifier_with_clock();
     verifier.invalidate_session("sess_1");
 
-    let later = NOW + i64::try_from(clerk_runtime::verify::REVOKED_SESSION_MEMORY.as_secs())
-        .unwrap()
-        + 1;
+    let later =
+        NOW + i64::try_from(clerk_runtime::verify::REVOKED_SESSION_MEMORY.as_secs()).unwrap() + 1;
     clock.store(later, Ordering::SeqCst);
     let token = issuer().mint(&session("sess_1").issued_at(later));
     assert!(verifier.verify(&token).await.is_ok());
@@ -179,7 +178,11 @@ async fn cached_token_with_extra_characters_is_not_a_hit() {
     let token = issuer().mint(&session("sess_1"));
     verifier.verify(&token).await.unwrap();
 
-    for forged in [format!("{token}A"), format!("{token}."), format!(" {token}")] {
+    for forged in [
+        format!("{token}A"),
+        format!("{token}."),
+        format!(" {token}"),
+    ] {
         assert!(verifier.verify(&forged).await.is_err(), "{forged:.12}...");
     }
 }
