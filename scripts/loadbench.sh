@@ -3,6 +3,7 @@
 #   bare                 no middleware
 #   clerk-cached         ClerkLayer + #[protect] route, the same token every request
 #   clerk-cold           ClerkLayer + #[protect] route, a new token every request
+#   clerk-nocache        (opt-in: MODES=...) the same with the token cache off
 #   jwt-authorizer       jwt-authorizer (latest) layer, a new token every request
 #   jsonwebtoken         hand-written middleware calling jsonwebtoken::decode, new token
 # Server: 1 tokio worker pinned to core $SERVER_CPU; wrk: 1 thread on core $WRK_CPU;
@@ -77,6 +78,7 @@ run_mode() {
     bare) server=bare; tokens= ;;
     clerk-cached) server=clerk; tokens=$DATA/token.txt ;;
     clerk-cold) server=clerk; tokens=$DATA/tokens.txt ;;
+    clerk-nocache) server=clerk-nocache; tokens=$DATA/tokens.txt ;;
     jwt-authorizer) server=jwt-authorizer; tokens=$DATA/tokens.txt ;;
     jsonwebtoken) server=jsonwebtoken; tokens=$DATA/tokens.txt ;;
     *) echo "unknown mode $mode" >&2; return 1 ;;

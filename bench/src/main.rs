@@ -7,6 +7,7 @@
 //! ```
 //!
 //! Modes: `bare`, `clerk` (ClerkLayer + a `#[protect]` route),
+//! `clerk-nocache` (the same with the token cache off),
 //! `jwt-authorizer`, `jsonwebtoken` (a hand-written middleware calling
 //! `jsonwebtoken::decode` per request). Every mode runs on one tokio worker.
 
@@ -145,11 +146,17 @@ async fn app(mode: &str, dir: &Path) -> axum::Router {
     let route = "/api/data";
     match mode {
         "bare" => axum::Router::new().route(route, get(data)),
-        "clerk" => {
+        "clerk" | "clerk-nocache" => {
+            let capacity = if mode == "clerk" {
+                clerk_runtime::verify::VERIFIED_CACHE_CAPACITY
+            } else {
+                0
+            };
             let verifier = Verifier::builder()
                 .pem(pem)
                 .issuer(ISSUER)
                 .authorized_parties([AZP])
+                .token_cache_capacity(capacity)
                 .build()
                 .expect("verifier");
             routes![GET "/api/data" => protected_data]
@@ -185,7 +192,9 @@ async fn app(mode: &str, dir: &Path) -> axum::Router {
                 .map_response(|r: Response| r.map(axum07::body::Body::new));
             axum::Router::new().route(route, get(data)).layer(layer)
         }
-        other => panic!("unknown mode {other:?}: bare | clerk | jsonwebtoken | jwt-authorizer"),
+        other => panic!(
+            "unknown mode {other:?}: bare | clerk | clerk-nocache | jsonwebtoken | jwt-authorizer"
+        ),
     }
 }
 
