@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load bench (issue 7): one small-JSON axum route, served
-#   bare                 no middleware
+#   bare                 no middleware (requests still carry the bearer token)
 #   clerk-cached         ClerkLayer + #[protect] route, the same token every request
 #   clerk-cold           ClerkLayer + #[protect] route, a new token every request
 #   clerk-nocache        (opt-in: MODES=...) the same with the token cache off
@@ -75,7 +75,9 @@ wait_for_port() {
 run_mode() {
   local mode=$1 server tokens
   case $mode in
-    bare) server=bare; tokens= ;;
+    # The same bearer header as the auth modes: bytes on the wire are equal,
+    # so the ratio is the auth layer's cost alone.
+    bare) server=bare; tokens=$DATA/token.txt ;;
     clerk-cached) server=clerk; tokens=$DATA/token.txt ;;
     clerk-cold) server=clerk; tokens=$DATA/tokens.txt ;;
     clerk-nocache) server=clerk-nocache; tokens=$DATA/tokens.txt ;;
