@@ -63,6 +63,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+CLK_TCK=$(getconf CLK_TCK)
+# utime + stime of a process, in clock ticks.
+cpu_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
 wait_for_port() {
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
@@ -91,9 +97,11 @@ run_mode() {
   local url=http://127.0.0.1:$PORT/api/data
   TOKENS=$tokens taskset -c "$WRK_CPU" wrk -t1 -c"$CONNS" -d"${WARMUP}s" \
     -s "$BENCH/wrk.lua" "$url" >/dev/null
-  local line
+  local line cpu_before cpu_after
+  cpu_before=$(cpu_ticks "$SERVER_PID")
   line=$(TOKENS=$tokens taskset -c "$WRK_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" \
     -s "$BENCH/wrk.lua" "$url" | grep '^RESULT')
+  cpu_after=$(cpu_ticks "$SERVER_PID")
   local rss
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
   kill "$SERVER_PID"
@@ -101,8 +109,13 @@ run_mode() {
   SERVER_PID=
   # RESULT req/s p99_us errors requests
   set -- $line
-  echo "$mode $2 $3 $4 $rss" >>"$RESULTS"
-  printf '  %-15s %8s req/s  p99 %6s us  errors %s  RSS %s KiB\n' "$mode" "$2" "$3" "$4" "$rss" >&2
+  # Server CPU time per request: unlike req/s, barely moved by other load.
+  local cpu_us
+  cpu_us=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$CLK_TCK" -v n="$5" \
+    'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+  echo "$mode $2 $3 $4 $rss $cpu_us" >>"$RESULTS"
+  printf '  %-15s %8s req/s  p99 %6s us  errors %s  RSS %s KiB  CPU %s us/req\n' \
+    "$mode" "$2" "$3" "$4" "$rss" "$cpu_us" >&2
 }
 
 read -r -a forward <<<"$MODES"
@@ -115,10 +128,11 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 echo
-echo "| mode | req/s | p99 latency | ratio to bare | server RSS | errors |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| mode | req/s | ratio to bare | p99 latency | server CPU per request | server RSS | errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 awk -v modes="$MODES" '
-  { n[$1]++; rps[$1] += $2; p99[$1] += $3; err[$1] += $4; if ($5 > rss[$1]) rss[$1] = $5
+  { n[$1]++; rps[$1] += $2; p99[$1] += $3; err[$1] += $4; cpu[$1] += $6
+    if ($5 > rss[$1]) rss[$1] = $5
     if (!($1 in lo) || $2 < lo[$1]) lo[$1] = $2; if ($2 > hi[$1]) hi[$1] = $2 }
   END {
     bare = ("bare" in n) ? rps["bare"] / n["bare"] : 0
@@ -127,8 +141,8 @@ awk -v modes="$MODES" '
       m = order[k]; if (!(m in n)) continue
       r = rps[m] / n[m]
       ratio = bare > 0 ? sprintf("%.2f×", r / bare) : "n/a"
-      printf "| %s | %.0f (%.0f–%.0f) | %.2f ms | %s | %.1f MiB | %d |\n", \
-        m, r, lo[m], hi[m], p99[m] / n[m] / 1000, ratio, rss[m] / 1024, err[m]
+      printf "| %s | %.0f (%.0f–%.0f) | %s | %.2f ms | %.1f µs | %.1f MiB | %d |\n", \
+        m, r, lo[m], hi[m], ratio, p99[m] / n[m] / 1000, cpu[m] / n[m], rss[m] / 1024, err[m]
     }
   }' "$RESULTS"
 echo
