@@ -3,7 +3,7 @@
 //! parameters. On an error the user's item is emitted unchanged next to the
 //! error (tokio-macros' `token_stream_with_error`), so the IDE keeps working.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
 use syn::{Attribute, FnArg, Ident, ItemFn, Type, parse_quote};
 
@@ -36,12 +36,13 @@ impl Marker {
 
 /// The item under the attribute, or the tokens to emit when it is not a fn.
 pub(crate) fn parse_fn(item: TokenStream, marker: Marker) -> Result<ItemFn, TokenStream> {
-    syn::parse2::<ItemFn>(item.clone()).map_err(|_| {
+    syn::parse2::<ItemFn>(item.clone()).map_err(|error| {
         let message = format!(
             "#[{}] goes on an async fn handler, e.g. `async fn handler(auth: Auth) -> String`",
             marker.name()
         );
-        with_error(syn::Error::new(Span::call_site(), message), item)
+        // syn's error points at the first token that is not a fn: the item's keyword.
+        with_error(syn::Error::new(error.span(), message), item)
     })
 }
 

@@ -32,6 +32,11 @@
 //! `org:<feature>:<action>`, `scope:name`) and system permissions are
 //! still refused. Parsed catalogs are cached per file and modification
 //! time, so many handlers cost one read, and an IDE sees edits.
+//!
+//! Limits: the catalog must be written as a `catalog!` invocation in one
+//! of those files (not produced by another macro), and `#[protect]` cannot
+//! go on an associated function inside an `impl` block (its policy type is
+//! an item next to the function); axum handlers are free functions anyway.
 
 mod catalog;
 mod claims;
@@ -43,41 +48,110 @@ mod routes;
 
 use proc_macro::TokenStream;
 
-/// Declares the app's role, permission, feature and plan names, checked by
-/// `#[protect]` at compile time and listed at run time as `CATALOG`.
+/// Declares the app's role, permission, feature and plan names.
+///
+/// ```ignore
+/// catalog! {
+///     roles:       ["org:admin", "org:member"],
+///     permissions: ["org:data:read", "org:data:write"],
+///     features:    ["o:data", "u:beta"],
+///     plans:       ["o:pro", "u:free"],
+/// }
+/// ```
+///
+/// Write it once, at the crate root (`main.rs` / `lib.rs`): `#[protect]`
+/// reads it from there (see the crate docs) and rejects names not listed,
+/// with a did-you-mean. Every list is optional; a list left out is not
+/// checked. Expands to `pub const CATALOG: clerk_runtime::Catalog` for
+/// run-time use. Clerk's system permissions (`org:sys_*`) are refused:
+/// they never appear in session tokens.
 #[proc_macro]
 pub fn catalog(input: TokenStream) -> TokenStream {
     catalog::expand_catalog(input.into()).into()
 }
 
-/// Protects an async axum handler with a policy evaluated before any
-/// other extractor runs.
+/// Protects an async axum handler with a policy checked before any other
+/// extractor (and the body) runs.
+///
+/// ```ignore
+/// #[protect]                                        // any signed-in session
+/// #[protect(role = "org:admin")]                    // active organization role
+/// #[protect(permission = "org:data:read")]          // org:<feature>:<action>
+/// #[protect(feature = "o:data", plan = "u:pro")]    // scope:name or bare name; ANDed
+/// #[protect(org)]                                   // an active organization
+/// #[protect(fresh = "strict")]                      // strict_mfa, strict, moderate, lax, 10m, 1h, 1d
+/// #[protect(condition = is_owner)]                  // fn(&Auth) -> bool
+/// #[protect(pending)]                               // let pending sessions through
+/// #[protect(any(role = "org:admin", all(org, permission = "org:data:delete")))]
+/// ```
+///
+/// Several arguments are ANDed. Expands to a hidden
+/// `enum __clerk_policy_<fn> {}` carrying the policy as a const, and a
+/// `clerk_runtime::__private::Guard<..>` inserted as the handler's first
+/// parameter; the rest of the signature, attributes and docs are kept.
+/// The handler must be an `async fn` without `self`.
 #[proc_macro_attribute]
 pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
     protect::expand(args.into(), item.into()).into()
 }
 
-/// Marks an async axum handler as reachable without a session.
+/// Marks an async axum handler as reachable without a session, so
+/// `routes!` accepts it. Takes no arguments.
 #[proc_macro_attribute]
 pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
     public::expand(args.into(), item.into()).into()
 }
 
-/// Extracts and validates custom claims (`#[derive(Claims)]`) before the
-/// handler runs.
+/// Extracts and validates custom claims before the handler runs.
+///
+/// ```ignore
+/// #[protect]
+/// #[claims(Extras)]
+/// async fn me(Claims(extras): Claims<Extras>) -> String { .. }
+/// ```
+///
+/// Inserts `clerk_runtime::__private::ClaimsGuard<Extras>` right after the
+/// policy guard, in either attribute order. A token missing a required
+/// claim is rejected before the body runs. Not allowed on `#[public]`
+/// handlers: claims need a session.
 #[proc_macro_attribute]
 pub fn claims(args: TokenStream, item: TokenStream) -> TokenStream {
     claims::expand_attr(args.into(), item.into()).into()
 }
 
-/// Builds the route table and the router from `METHOD "/path" => handler`.
+/// Builds the route table and the axum router.
+///
+/// ```ignore
+/// let app = routes![
+///     GET    "/"              => index,
+///     DELETE "/api/data/{id}" => items::delete_item,
+/// ];
+/// for route in app.table() { println!("{route}"); }
+/// ```
+///
+/// Methods: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS. Paths use axum
+/// 0.8 syntax (`{id}`, `{*rest}`). Every handler must be `#[public]` or
+/// `#[protect]`; the same method and path twice is a compile error.
 #[proc_macro]
 pub fn routes(input: TokenStream) -> TokenStream {
     routes::expand(input.into()).into()
 }
 
-/// Implements `FromClaims`: each field read from the token's claims at
-/// `#[claim(path = "...")]` (default: the field name).
+/// Implements `clerk_runtime::FromClaims` for a struct with named fields.
+///
+/// ```ignore
+/// #[derive(Claims)]
+/// struct Extras {
+///     email: Option<String>,              // claim `email`, may be missing
+///     #[claim(path = "metadata.role")]
+///     role: String,                       // required: missing → `missing_claim`
+///     #[claim(rename = "org_tier")]
+///     tier: u8,                           // wrong type → `invalid_claim`
+/// }
+/// ```
+///
+/// Each field is deserialized with serde from the claim at its path (the
+/// field name by default). `Option<T>` fields may be absent or null.
 #[proc_macro_derive(Claims, attributes(claim))]
 pub fn derive_claims(input: TokenStream) -> TokenStream {
     claims::expand_derive(input.into()).into()

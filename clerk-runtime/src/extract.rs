@@ -39,7 +39,13 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Auth {
         parts: &mut Parts,
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(MaybeAuth::read(parts)?.auth().map(|auth| Auth::clone(auth)))
+        match parts.extensions.get::<AuthState>() {
+            None => Err(AuthRejection::missing_layer()),
+            Some(AuthState::SignedIn(auth)) if usable_by_handler(auth, parts) => {
+                Ok(Some(Auth::clone(auth)))
+            }
+            Some(_) => Ok(None),
+        }
     }
 }
 

@@ -32,7 +32,7 @@ pub use config::ClerkConfig;
 pub use dev::{DevIssuer, DevSession};
 pub use error::{ConfigError, Error, VerifyError};
 pub use extract::{Claims, MaybeAuth};
-pub use guard::UserId;
+pub use guard::{USER_ID_HEADER, UserId};
 pub use layer::{AuthState, ClerkLayer};
 pub use policy::{Policy, Rule};
 pub use response::{AuthRejection, ResponseMode};

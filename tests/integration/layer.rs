@@ -727,3 +727,27 @@ async fn pending_session_is_none_for_optional_auth_on_a_public_route() {
     let response = bearer(&base, "/optional", &pending).await;
     assert_eq!(response.text().await.unwrap(), "anonymous");
 }
+
+// --- keys over HTTP -------------------------------------------------------------
+
+#[tokio::test]
+async fn layer_verifies_with_keys_fetched_over_http_and_shares_the_cache() {
+    let jwks = issuer()
+        .serve("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let verifier = clerk_runtime::Verifier::builder()
+        .jwks_url(jwks.jwks_url())
+        .issuer(issuer().issuer())
+        .clock(|| NOW)
+        .build()
+        .unwrap();
+    let layer = ClerkLayer::new(verifier);
+    let verifier = layer.verifier().clone();
+    let base = api(layer).await;
+    for id in ["user_a", "user_b", "user_c"] {
+        let response = bearer(&base, "/me", &user(id)).await;
+        assert_eq!(response.text().await.unwrap(), id);
+    }
+    assert_eq!(verifier.jwks_fetches(), 1);
+}

@@ -76,10 +76,10 @@ fn cached_catalog(file: &Path, package_root: &Path) -> Option<Catalog> {
     // A poisoned lock only means another expansion panicked; the map is still usable.
     let mut guard = CACHE.lock().unwrap_or_else(|poison| poison.into_inner());
     let cache = guard.get_or_insert_with(HashMap::new);
-    if let Some((time, catalog)) = cache.get(file) {
-        if *time == modified {
-            return catalog.clone();
-        }
+    if let Some((time, catalog)) = cache.get(file)
+        && *time == modified
+    {
+        return catalog.clone();
     }
     let catalog = read_catalog(file, package_root);
     cache.insert(file.to_path_buf(), (modified, catalog.clone()));

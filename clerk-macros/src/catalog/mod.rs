@@ -89,7 +89,7 @@ pub(crate) fn check_name(cx: &mut Ctxt, kind: Kind, lit: &LitStr, catalog: Optio
         }
     }
     message.push_str(&format!(
-        "\n\nnote: known {} are declared in `catalog!` at {}; add it there if it is new",
+        "\nnote: known {} are declared in `catalog!` at {}; add it there if it is new",
         kind.plural(),
         catalog.origin
     ));
@@ -105,8 +105,76 @@ pub(crate) fn system_permission_message(value: &str) -> String {
     };
     format!(
         "\"{value}\" is {known}: Clerk never puts system permissions in session tokens, \
-         so a server-side check on it is always false\n\n\
+         so a server-side check on it is always false\n\
          help: protect the route with a role (e.g. `role = \"org:admin\"`) or a custom \
          permission of your own instead"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog(tokens: proc_macro2::TokenStream) -> Catalog {
+        let input: CatalogInput = syn::parse2(tokens).unwrap();
+        Catalog::from_input(&input, "src/main.rs:4".to_owned())
+    }
+
+    fn check(kind: Kind, value: &str, catalog: Option<&Catalog>) -> Result<(), String> {
+        let mut cx = Ctxt::new();
+        let lit = LitStr::new(value, proc_macro2::Span::call_site());
+        check_name(&mut cx, kind, &lit, catalog);
+        cx.finish().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn unknown_permission_names_the_fix_and_the_catalog() {
+        let catalog = catalog(quote::quote!(permissions: ["org:data:read", "org:data:write"]));
+        let message = check(Kind::Permission, "org:data:reed", Some(&catalog)).unwrap_err();
+        assert_eq!(
+            message,
+            "unknown permission \"org:data:reed\": did you mean \"org:data:read\"?\n\
+             note: known permissions are declared in `catalog!` at src/main.rs:4; add it there if it is new"
+        );
+    }
+
+    #[test]
+    fn list_left_out_of_the_catalog_checks_shape_only() {
+        let catalog = catalog(quote::quote!(roles: ["org:admin"]));
+        assert_eq!(
+            check(Kind::Permission, "org:anything:read", Some(&catalog)),
+            Ok(())
+        );
+        assert!(check(Kind::Permission, "org:anything", Some(&catalog)).is_err());
+    }
+
+    #[test]
+    fn without_catalog_names_are_checked_for_shape() {
+        assert_eq!(check(Kind::Role, "org:whatever", None), Ok(()));
+        assert!(check(Kind::Role, "whatever", None).is_err());
+    }
+
+    #[test]
+    fn system_permission_is_refused_even_when_declared() {
+        let catalog = catalog(quote::quote!(permissions: ["org:sys_domains:read"]));
+        let message = check(Kind::Permission, "org:sys_domains:read", Some(&catalog)).unwrap_err();
+        assert!(message.contains("always false"), "{message}");
+    }
+
+    #[test]
+    fn empty_list_says_nothing_is_declared() {
+        let catalog = catalog(quote::quote!(plans: []));
+        let message = check(Kind::Plan, "o:pro", Some(&catalog)).unwrap_err();
+        assert!(
+            message.contains("the catalog declares no plans"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn bare_feature_matches_a_scoped_declaration() {
+        let catalog = catalog(quote::quote!(features: ["o:data"]));
+        assert_eq!(check(Kind::Feature, "data", Some(&catalog)), Ok(()));
+        assert!(check(Kind::Feature, "u:data", Some(&catalog)).is_err());
+    }
 }

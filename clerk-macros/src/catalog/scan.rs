@@ -28,14 +28,14 @@ pub(crate) fn find_catalog(text: &str) -> Option<Found<'_>> {
             while i < bytes.len() && is_ident_continue(bytes[i]) {
                 i += 1;
             }
-            if &text[start..i] == "catalog" {
-                if let Some((open, close)) = invocation_body(bytes, i) {
-                    let line = text[..start].bytes().filter(|&b| b == b'\n').count() + 1;
-                    return Some(Found {
-                        line,
-                        body: &text[open + 1..close],
-                    });
-                }
+            if &text[start..i] == "catalog"
+                && let Some((open, close)) = invocation_body(bytes, i)
+            {
+                let line = text[..start].bytes().filter(|&b| b == b'\n').count() + 1;
+                return Some(Found {
+                    line,
+                    body: &text[open + 1..close],
+                });
             }
             continue;
         }

@@ -174,6 +174,7 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, catalog: Option<&Catalog>) -> Option<Re
 
 fn parse_condition(cx: &mut Ctxt, meta: &Meta) -> Option<Req> {
     let hint = "`condition` takes the path of a `fn(&Auth) -> bool`: write condition = is_owner";
+    let quoted = "`condition` takes the path of a `fn(&Auth) -> bool`, not a string";
     match meta {
         Meta::NameValue(nv) => match &nv.value {
             Expr::Path(path) if path.qself.is_none() => Some(Req::Condition(path.path.clone())),
@@ -182,7 +183,10 @@ fn parse_condition(cx: &mut Ctxt, meta: &Meta) -> Option<Req> {
             }) => {
                 cx.error_spanned_by(
                     lit,
-                    format!("{hint}, without quotes: condition = {}", lit.value()),
+                    format!(
+                        "{quoted}: write condition = {} (without quotes)",
+                        lit.value()
+                    ),
                 );
                 None
             }
@@ -237,7 +241,7 @@ fn unknown_message(name: &str) -> String {
         .map(|s| format!(": did you mean `{s}`?"))
         .unwrap_or_default();
     format!(
-        "unknown argument `{name}` in #[protect]{hint}\n\naccepted: {}",
+        "unknown argument `{name}` in #[protect]{hint}\naccepted: {}",
         ACCEPTED.join(", ")
     )
 }

@@ -1,4 +1,5 @@
 //! `catalog!` emits `CATALOG`; names declared there pass `#[protect]`.
+#![deny(warnings)]
 use clerk_runtime::{Catalog, catalog, protect};
 
 catalog! {

@@ -1,4 +1,5 @@
 //! `#[derive(Claims)]` and `#[claims(T)]` in either order with `#[protect]`.
+#![deny(warnings)]
 use clerk_runtime::__private::policy_of;
 use clerk_runtime::{ClaimError, ClaimSet, Claims, FromClaims, Policy, claims, protect};
 

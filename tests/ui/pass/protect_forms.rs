@@ -1,8 +1,9 @@
 //! Every accepted `#[protect]` form compiles to the expected policy.
+#![deny(warnings)]
 use axum::extract::Path;
 use clerk_runtime::__private::policy_of;
 use clerk_runtime::policy::{Condition, FactorLevel, Protection, Reverification, Rule};
-use clerk_runtime::{Auth, Policy, catalog, protect};
+use clerk_runtime::{Auth, Policy, UserId, catalog, protect};
 
 catalog! {
     roles: ["org:admin", "org:member"],
@@ -81,8 +82,8 @@ async fn nested() {}
 /// Doc comments, visibility, other attributes and extractors are kept.
 #[protect(role = "org:member")]
 #[allow(clippy::unused_async)]
-pub async fn with_extractors(Path(id): Path<i64>, auth: Auth) -> String {
-    format!("{id} {}", auth.user_id())
+pub async fn with_extractors(Path(id): Path<i64>, user: UserId) -> String {
+    format!("{id} {user}")
 }
 
 fn protected(rule: Rule) -> Policy {
@@ -119,25 +120,25 @@ fn main() {
         policy_of(&onboarding),
         Policy::Protected(Protection { rule: Rule::SignedIn, allow_pending: true })
     );
-    assert_eq!(
-        policy_of(&delete_item),
-        protected(Rule::All(&[
+    // Nested rules borrow `'static` slices, so the expectations are consts.
+    const DELETE_ITEM: Policy = Policy::Protected(Protection {
+        rule: Rule::All(&[
             Rule::Any(&[Rule::Role("org:admin"), Rule::Permission("org:data:delete")]),
-            fresh(SecondFactor, 10),
-        ]))
-    );
-    assert_eq!(
-        policy_of(&nested),
-        Policy::Protected(Protection {
-            rule: Rule::All(&[
-                Rule::Org,
-                Rule::Any(&[
-                    Rule::Role("org:admin"),
-                    Rule::Condition(Condition { name: "is_staff", check: is_staff }),
-                ]),
+            Rule::Fresh(Reverification { level: SecondFactor, after_minutes: 10 }),
+        ]),
+        allow_pending: false,
+    });
+    const NESTED: Policy = Policy::Protected(Protection {
+        rule: Rule::All(&[
+            Rule::Org,
+            Rule::Any(&[
+                Rule::Role("org:admin"),
+                Rule::Condition(Condition { name: "is_staff", check: is_staff }),
             ]),
-            allow_pending: true,
-        })
-    );
+        ]),
+        allow_pending: true,
+    });
+    assert_eq!(policy_of(&delete_item), DELETE_ITEM);
+    assert_eq!(policy_of(&nested), NESTED);
     assert_eq!(policy_of(&with_extractors), protected(Rule::Role("org:member")));
 }

@@ -1,4 +1,5 @@
 //! `#[public]` and `routes!`: every method, nested paths, the route table.
+#![deny(warnings)]
 use axum::extract::Path;
 use clerk_runtime::{Policy, Route, Routes, protect, public, routes};
 
