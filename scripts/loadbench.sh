@@ -8,7 +8,8 @@
 #   jsonwebtoken         hand-written middleware calling jsonwebtoken::decode, new token
 # Server: 1 tokio worker pinned to core $SERVER_CPU; wrk: 1 thread on core $WRK_CPU;
 # loopback only. Rounds alternate the order (A B .. B A) so drift hits every mode alike.
-# Prints a markdown table: req/s (mean of rounds), p99, ratio to bare, server RSS.
+# Prints a markdown table: req/s (median of rounds, range), ratio to bare, p99,
+# server CPU time per request, server RSS.
 #
 # Usage: scripts/loadbench.sh            (DURATION=10 WARMUP=2 ROUNDS=2 CONNS=32 POOL=20000)
 set -euo pipefail
@@ -130,19 +131,27 @@ done
 echo
 echo "| mode | req/s | ratio to bare | p99 latency | server CPU per request | server RSS | errors |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
+# Medians of the rounds: one round disturbed by other load does not move them.
 awk -v modes="$MODES" '
-  { n[$1]++; rps[$1] += $2; p99[$1] += $3; err[$1] += $4; cpu[$1] += $6
-    if ($5 > rss[$1]) rss[$1] = $5
+  function median(list,    v, n, i, j, t) {
+    n = split(list, v, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+      t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+    }
+    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+  }
+  { n[$1]++; rps[$1] = rps[$1] " " $2; p99[$1] = p99[$1] " " $3; err[$1] += $4
+    cpu[$1] = cpu[$1] " " $6; if ($5 > rss[$1]) rss[$1] = $5
     if (!($1 in lo) || $2 < lo[$1]) lo[$1] = $2; if ($2 > hi[$1]) hi[$1] = $2 }
   END {
-    bare = ("bare" in n) ? rps["bare"] / n["bare"] : 0
+    bare = ("bare" in n) ? median(rps["bare"]) : 0
     split(modes, order, " ")
     for (k = 1; k in order; k++) {
       m = order[k]; if (!(m in n)) continue
-      r = rps[m] / n[m]
+      r = median(rps[m])
       ratio = bare > 0 ? sprintf("%.2f×", r / bare) : "n/a"
       printf "| %s | %.0f (%.0f–%.0f) | %s | %.2f ms | %.1f µs | %.1f MiB | %d |\n", \
-        m, r, lo[m], hi[m], ratio, p99[m] / n[m] / 1000, cpu[m] / n[m], rss[m] / 1024, err[m]
+        m, r, lo[m], hi[m], ratio, median(p99[m]) / 1000, median(cpu[m]), rss[m] / 1024, err[m]
     }
   }' "$RESULTS"
 echo
