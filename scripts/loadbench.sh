@@ -129,7 +129,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 echo
-echo "| mode | req/s | ratio to bare | p99 latency | server CPU per request | server RSS | errors |"
+echo "| mode | req/s (median, range) | ratio to bare | p99 latency | server CPU per request | server RSS | errors |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 # Medians of the rounds: one round disturbed by other load does not move them.
 awk -v modes="$MODES" '
