@@ -20,7 +20,6 @@ pub mod layer;
 pub mod policy;
 pub mod ratelimit;
 pub mod response;
-pub mod revoked;
 pub mod routes;
 pub mod source;
 pub mod token;

@@ -2,6 +2,7 @@
 
 mod backend;
 mod browser;
+mod cache;
 mod dev;
 mod example;
 mod jwks;
