@@ -28,6 +28,7 @@ use crate::config::ClerkConfig;
 use crate::dev::DevIssuer;
 use crate::error::{ConfigError, Error, VerifyError};
 use crate::guard::USER_ID_HEADER;
+use crate::ratelimit::{InstalledLimiter, RouteLimiter};
 use crate::response::{RejectionKind, ResponseConfig, ResponseMode, Responses};
 use crate::source::{CookieSuffix, TokenSource, token_source};
 use crate::token::MAX_TOKEN_BYTES;
@@ -120,6 +121,7 @@ struct Shared {
     verifier: Verifier,
     suffix: Option<CookieSuffix>,
     responses: Arc<ResponseConfig>,
+    rate_limiter: Option<Arc<RouteLimiter>>,
 }
 
 impl ClerkLayer {
@@ -131,6 +133,7 @@ impl ClerkLayer {
                 verifier,
                 suffix: None,
                 responses: Arc::new(ResponseConfig::default()),
+                rate_limiter: None,
             }),
         }
     }
@@ -187,6 +190,18 @@ impl ClerkLayer {
     /// (Clerk's behaviour for non-page requests).
     pub fn not_found_instead(mut self, enabled: bool) -> Self {
         self.responses_mut().not_found_instead = enabled;
+        self
+    }
+
+    /// Counts the limits that handlers declare (`#[protect(rate_limit = "10/10s")]`,
+    /// `#[public(rate_limit = ..)]`) with `limiter`: its store (memory, or
+    /// Redis shared by every instance), clock and fail mode, and its key
+    /// function (e.g. a trusted proxy header for public routes' client IPs).
+    ///
+    /// Without this call, limited routes count in one in-memory store per
+    /// process ([`RouteLimiter::process_default`]).
+    pub fn rate_limiter(mut self, limiter: impl Into<RouteLimiter>) -> Self {
+        self.shared_mut().rate_limiter = Some(Arc::new(limiter.into()));
         self
     }
 
@@ -251,6 +266,9 @@ where
             let extensions = request.extensions_mut();
             extensions.insert(state);
             extensions.insert(Responses(Arc::clone(&shared.responses)));
+            if let Some(limiter) = &shared.rate_limiter {
+                extensions.insert(InstalledLimiter(Arc::clone(limiter)));
+            }
             inner.call(request).await
         })
     }

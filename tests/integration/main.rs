@@ -9,5 +9,6 @@ mod jwks;
 mod layer;
 mod macros;
 mod oracle;
+mod ratelimit_routes;
 mod routes;
 mod verify;
