@@ -28,7 +28,7 @@ use crate::config::ClerkConfig;
 use crate::dev::DevIssuer;
 use crate::error::{ConfigError, Error, VerifyError};
 use crate::guard::USER_ID_HEADER;
-use crate::ratelimit::{InstalledLimiter, RouteLimiter};
+use crate::ratelimit::{DecisionSlot, InstalledLimiter, RouteLimiter, insert_headers};
 use crate::response::{RejectionKind, ResponseConfig, ResponseMode, Responses};
 use crate::source::{CookieSuffix, TokenSource, token_source};
 use crate::token::MAX_TOKEN_BYTES;
@@ -240,9 +240,9 @@ pub struct ClerkService<S> {
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-impl<S, B> Service<Request<B>> for ClerkService<S>
+impl<S, B, ResBody> Service<Request<B>> for ClerkService<S>
 where
-    S: Service<Request<B>> + Clone + Send + 'static,
+    S: Service<Request<B>, Response = http::Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
@@ -269,7 +269,13 @@ where
             if let Some(limiter) = &shared.rate_limiter {
                 extensions.insert(InstalledLimiter(Arc::clone(limiter)));
             }
-            inner.call(request).await
+            let slot = DecisionSlot::default();
+            extensions.insert(slot.clone());
+            let mut response = inner.call(request).await?;
+            if let Some(decision) = slot.0.get() {
+                insert_headers(decision, response.headers_mut());
+            }
+            Ok(response)
         })
     }
 }

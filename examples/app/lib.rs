@@ -21,7 +21,6 @@ pub mod signin;
 use std::sync::Arc;
 
 use clerk_runtime::backend::{BackendClient, BackendError};
-use clerk_runtime::ratelimit::{Limiter, MemoryStore, RateLimit};
 use clerk_runtime::{ClerkConfig, ClerkLayer, ConfigError, Route, Routes, Verifier, routes};
 
 use crate::db::{Db, DbError};
@@ -38,11 +37,6 @@ clerk_runtime::catalog! {
 pub const SIGN_IN_PATH: &str = "/sign-in";
 /// Where a signed-in browser lacking a role or permission is sent.
 pub const UNAUTHORIZED_PATH: &str = "/unauthorized";
-/// The rate limit of `/api/limited`, per user.
-pub const LIMITED_RATE: RateLimit = match RateLimit::parse("5/1m") {
-    Ok(limit) => limit,
-    Err(_) => panic!("invalid rate limit literal"),
-};
 
 /// A startup failure.
 #[derive(Debug, thiserror::Error)]
@@ -99,8 +93,6 @@ pub struct Inner {
     pub verifier: Verifier,
     /// Verifies JWT-template tokens.
     pub template_verifier: Verifier,
-    /// Counts `/api/limited` calls.
-    pub limiter: Limiter,
 }
 
 impl std::ops::Deref for AppState {
@@ -227,13 +219,11 @@ impl App {
         // The layer's verifier: revoking through it refuses the session's
         // tokens on the very next request.
         let verifier = layer.verifier().clone();
-        let limiter = Limiter::new(Arc::new(MemoryStore::new()));
         let state = AppState(Arc::new(Inner {
             db,
             mode,
             verifier,
             template_verifier,
-            limiter,
         }));
         let router = routes()
             .layer(axum::middleware::from_fn_with_state(

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use clerk_examples::dev::Grant;
-use clerk_examples::{App, AppState, LIMITED_RATE, Settings, route_table};
+use clerk_examples::{App, AppState, Settings, route_table};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
@@ -174,7 +174,7 @@ fn route_table_lists_every_route_with_method_path_and_policy() {
         ),
         ("GET", "/api/protected", "signed in"),
         ("GET", "/api/supabase-data", "signed in"),
-        ("GET", "/api/limited", "signed in"),
+        ("GET", "/api/limited", "signed in, rate 5/1m"),
         ("GET", "/api/public/{*rest}", "public"),
         ("POST", "/api/webhooks/{*rest}", "public"),
     ];
@@ -583,7 +583,12 @@ async fn limited_route_answers_429_past_the_limit_per_user() {
     let app = TestApp::start().await;
     let alice = app.token(acme_admin());
     let bob = app.token(acme_reader());
-    for n in 0..LIMITED_RATE.requests() {
+    let limit = route_table()
+        .iter()
+        .find(|r| r.path == "/api/limited")
+        .and_then(|r| r.policy.rate_limit())
+        .expect("the route declares its limit");
+    for n in 0..limit.requests() {
         let response = app.get("/api/limited").bearer(&alice).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "request {n}");
         assert!(response.headers().contains_key("ratelimit-remaining"));

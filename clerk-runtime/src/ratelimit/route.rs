@@ -110,6 +110,12 @@ impl fmt::Debug for RouteLimiter {
 #[derive(Clone)]
 pub(crate) struct InstalledLimiter(pub(crate) Arc<RouteLimiter>);
 
+/// Where the guard leaves an admitted request's decision for `ClerkLayer`,
+/// which writes the `RateLimit-*` headers on the way out: an extractor can
+/// refuse a request but never touch the response that follows.
+#[derive(Clone, Default)]
+pub(crate) struct DecisionSlot(pub(crate) Arc<std::sync::OnceLock<Decision>>);
+
 /// `<METHOD> <path template>:<request key>`. HEAD counts as GET: axum serves
 /// it with the GET handler, so it is the same route.
 fn store_key(method: &Method, path: &str, request_key: Option<&str>) -> String {
@@ -145,6 +151,10 @@ pub(crate) async fn enforce<P: ?Sized>(
         None => RouteLimiter::process_default(),
     };
     if let Some(decision) = limiter.check(parts, limit, type_name::<P>()).await? {
+        if let Some(DecisionSlot(slot)) = parts.extensions.get::<DecisionSlot>() {
+            // Set once: a handler has one guard.
+            let _ = slot.set(decision);
+        }
         parts.extensions.insert(decision);
     }
     Ok(())
