@@ -753,3 +753,45 @@ async fn layer_verifies_with_keys_fetched_over_http_and_shares_the_cache() {
     }
     assert_eq!(verifier.jwks_fetches(), 1);
 }
+
+#[tokio::test]
+async fn v1_tokens_answer_every_policy_kind_like_v2_tokens() {
+    let base = api(layer()).await;
+    let admin = || {
+        DevSession::new("user_alice")
+            .org("org_1", "acme", "admin")
+            .permissions(["org:data:read"])
+            .fva(1, 1)
+    };
+    let outsider = || DevSession::new("user_bob").fva(30, 30);
+    // v1 has no `fea`/`pla` claims: feature and plan checks fail, as in Clerk.
+    let cases = [
+        ("/me", admin(), StatusCode::OK),
+        ("/org", admin(), StatusCode::OK),
+        ("/org", outsider(), StatusCode::FORBIDDEN),
+        ("/admin", admin(), StatusCode::OK),
+        ("/admin", outsider(), StatusCode::FORBIDDEN),
+        ("/read", admin(), StatusCode::OK),
+        ("/read", outsider(), StatusCode::FORBIDDEN),
+        ("/beta", admin().features(["u:beta"]), StatusCode::FORBIDDEN),
+        ("/pro", admin().plans(["o:pro"]), StatusCode::FORBIDDEN),
+        ("/fresh", admin(), StatusCode::OK),
+        ("/fresh", outsider(), StatusCode::FORBIDDEN),
+        ("/alice", admin(), StatusCode::OK),
+        ("/alice", outsider(), StatusCode::FORBIDDEN),
+        ("/admin-or-reader", admin(), StatusCode::OK),
+        ("/admin-or-reader", outsider(), StatusCode::FORBIDDEN),
+    ];
+    for (path, session, expected) in cases {
+        let v1 = issuer().mint_v1(&session);
+        assert_eq!(
+            bearer(&base, path, &v1).await.status(),
+            expected,
+            "v1 {path}"
+        );
+    }
+    assert_eq!(
+        get_with(&base, "/admin", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
