@@ -6,5 +6,8 @@ mod jwks;
 mod layer;
 mod macros;
 mod oracle;
+mod presets;
 mod routes;
+mod sessions;
+mod templates;
 mod verify;
