@@ -4,7 +4,7 @@ mod check;
 mod entitlement;
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 pub use check::{Check, SYSTEM_PERMISSIONS, is_system_permission, normalize_org_key};
 pub(crate) use entitlement::Entitlements;
@@ -14,10 +14,14 @@ use crate::claims::ClaimSet;
 
 /// A verified Clerk session.
 ///
-/// Built once per token by the verifier; cheap to share (`Arc<Auth>`).
+/// Built once per token by the verifier. A handle: cloning it (as the `Auth`
+/// extractor does on every request) is one reference-count increment.
 /// Everything `has()` needs is decoded up front, so checks never parse.
 #[derive(Clone)]
-pub struct Auth {
+pub struct Auth(pub(crate) Arc<AuthData>);
+
+/// What a verified token says, decoded once; shared by every clone of [`Auth`].
+pub(crate) struct AuthData {
     pub(crate) user_id: Box<str>,
     pub(crate) session_id: Option<Box<str>>,
     pub(crate) status: SessionStatus,
@@ -171,68 +175,68 @@ impl Actor {
 impl Auth {
     /// The user id (`sub`, `user_...`).
     pub fn user_id(&self) -> &str {
-        &self.user_id
+        &self.0.user_id
     }
 
     /// The session id (`sid`, `sess_...`); `None` for JWT-template tokens.
     pub fn session_id(&self) -> Option<&str> {
-        self.session_id.as_deref()
+        self.0.session_id.as_deref()
     }
 
     /// The session status (`sts`).
     pub fn status(&self) -> &SessionStatus {
-        &self.status
+        &self.0.status
     }
 
     /// Whether the session is `pending` (signed in, with a task left to do).
     pub fn is_pending(&self) -> bool {
-        self.status == SessionStatus::Pending
+        self.0.status == SessionStatus::Pending
     }
 
     /// The active organization, if the session has one.
     pub fn org(&self) -> Option<&Organization> {
-        self.org.as_ref()
+        self.0.org.as_ref()
     }
 
     /// Shorthand for the active organization's id.
     pub fn org_id(&self) -> Option<&str> {
-        self.org.as_ref().map(Organization::id)
+        self.0.org.as_ref().map(Organization::id)
     }
 
     /// Shorthand for the active organization's role (`org:` form).
     pub fn org_role(&self) -> Option<&str> {
-        self.org.as_ref().and_then(Organization::role)
+        self.0.org.as_ref().and_then(Organization::role)
     }
 
     /// Features from the v2 `fea` claim; empty for v1 tokens.
     pub fn features(&self) -> &[Entitlement] {
-        self.features.as_ref().map_or(&[], Entitlements::items)
+        self.0.features.as_ref().map_or(&[], Entitlements::items)
     }
 
     /// Plans from the v2 `pla` claim; empty for v1 tokens.
     pub fn plans(&self) -> &[Entitlement] {
-        self.plans.as_ref().map_or(&[], Entitlements::items)
+        self.0.plans.as_ref().map_or(&[], Entitlements::items)
     }
 
     /// The impersonator, when the session is impersonated (`act`).
     pub fn actor(&self) -> Option<&Actor> {
-        self.actor.as_ref()
+        self.0.actor.as_ref()
     }
 
     /// Minutes since the first and second factor were verified (`fva`);
     /// `-1` marks a factor the user has not enrolled.
     pub fn factor_verification_age(&self) -> Option<[i64; 2]> {
-        self.factor_ages
+        self.0.factor_ages
     }
 
     /// When the token was issued (`iat`, unix seconds).
     pub fn issued_at(&self) -> Option<i64> {
-        self.issued_at
+        self.0.issued_at
     }
 
     /// When the token expires (`exp`, unix seconds).
     pub fn expires_at(&self) -> i64 {
-        self.expires_at
+        self.0.expires_at
     }
 
     /// How long the token was issued for (`exp - iat`, seconds); `None`
@@ -244,22 +248,22 @@ impl Auth {
 
     /// Before this instant the token is not valid (`nbf`, unix seconds).
     pub fn not_before(&self) -> Option<i64> {
-        self.not_before
+        self.0.not_before
     }
 
     /// The origin that asked for the token (`azp`).
     pub fn authorized_party(&self) -> Option<&str> {
-        self.authorized_party.as_deref()
+        self.0.authorized_party.as_deref()
     }
 
     /// The issuer (`iss`): the instance's Frontend API URL.
     pub fn issuer(&self) -> Option<&str> {
-        self.issuer.as_deref()
+        self.0.issuer.as_deref()
     }
 
     /// The claim layout the token used.
     pub fn version(&self) -> TokenVersion {
-        self.version
+        self.0.version
     }
 
     /// Every claim of the token, for custom session claims.
@@ -267,7 +271,9 @@ impl Auth {
     /// Parsed from the payload on first use and cached for the life of
     /// this `Auth`, so requests that never read custom claims never pay.
     pub fn claims(&self) -> &ClaimSet {
-        self.claims.get_or_init(|| ClaimSet::parse(&self.payload))
+        self.0
+            .claims
+            .get_or_init(|| ClaimSet::parse(&self.0.payload))
     }
 }
 
@@ -275,17 +281,17 @@ impl fmt::Debug for Auth {
     // The payload is left out on purpose: it is the whole token body.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Auth")
-            .field("user_id", &self.user_id)
-            .field("session_id", &self.session_id)
-            .field("status", &self.status)
-            .field("org", &self.org)
+            .field("user_id", &self.0.user_id)
+            .field("session_id", &self.0.session_id)
+            .field("status", &self.0.status)
+            .field("org", &self.0.org)
             .field("features", &self.features())
             .field("plans", &self.plans())
-            .field("actor", &self.actor)
-            .field("factor_ages", &self.factor_ages)
-            .field("issued_at", &self.issued_at)
-            .field("expires_at", &self.expires_at)
-            .field("version", &self.version)
+            .field("actor", &self.0.actor)
+            .field("factor_ages", &self.0.factor_ages)
+            .field("issued_at", &self.0.issued_at)
+            .field("expires_at", &self.0.expires_at)
+            .field("version", &self.0.version)
             .finish_non_exhaustive()
     }
 }

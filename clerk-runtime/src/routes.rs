@@ -41,6 +41,38 @@ impl fmt::Display for Route {
     }
 }
 
+/// A route table in aligned columns under a header row: method, path,
+/// policy, handler. `println!("{}", Table(routes.table()))`.
+#[derive(Debug, Clone, Copy)]
+pub struct Table<'a>(pub &'a [Route]);
+
+impl fmt::Display for Table<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let policies: Vec<String> = self.0.iter().map(|r| r.policy.to_string()).collect();
+        let path_width = self
+            .0
+            .iter()
+            .map(|r| r.path.len())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        let policy_width = policies.iter().map(String::len).max().unwrap_or(0).max(6);
+        writeln!(
+            f,
+            "{:<7} {:<path_width$}  {:<policy_width$}  HANDLER",
+            "METHOD", "PATH", "POLICY"
+        )?;
+        for (route, policy) in self.0.iter().zip(&policies) {
+            writeln!(
+                f,
+                "{:<7} {:<path_width$}  {:<policy_width$}  {}",
+                route.method, route.path, policy, route.handler
+            )?;
+        }
+        Ok(())
+    }
+}
+
 impl Route {
     /// Whether this route serves `method` on `path`. `path` may be a concrete
     /// request path (`/api/data/7` matches `/api/data/{id}`) or the template

@@ -1,6 +1,7 @@
 //! The README's example: four routes, compile-checked names, a dev issuer.
 use axum::Json;
 use clerk_runtime::prelude::*;
+use clerk_runtime::routes::Table;
 use clerk_runtime::{DevIssuer, DevSession};
 use serde_json::{Value, json};
 
@@ -45,12 +46,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         GET "/api/data" => data,
         GET "/api/me"   => me,
     ];
-    for route in app.table() {
-        println!("{route}");
-    }
+    print!("{}", Table(app.table()));
     // The embedded dev issuer stands in for Clerk; `ClerkLayer::from_env()?` verifies real tokens.
     let issuer = DevIssuer::new()?;
+    // Clerk's tokens live 60 s; this one lives an hour so the curl line keeps working.
     let reader = DevSession::new("user_1")
+        .lifetime(std::time::Duration::from_secs(3600))
         .org("org_1", "acme", "org:member")
         .permissions(["org:data:read"]);
     println!(

@@ -1,7 +1,9 @@
 //! Integration tests of clerk-runtime, one module per area.
 
 mod backend;
+mod browser;
 mod dev;
+mod example;
 mod jwks;
 mod layer;
 mod macros;

@@ -112,8 +112,8 @@ impl Auth {
         match check {
             Check::Role(role) => self.has_role(role),
             Check::Permission(permission) => self.has_permission(permission),
-            Check::Feature(feature) => self.features.as_ref().is_some_and(|f| f.grants(feature)),
-            Check::Plan(plan) => self.plans.as_ref().is_some_and(|p| p.grants(plan)),
+            Check::Feature(feature) => self.0.features.as_ref().is_some_and(|f| f.grants(feature)),
+            Check::Plan(plan) => self.0.plans.as_ref().is_some_and(|p| p.grants(plan)),
             Check::Reverification(requirement) => self.is_fresh(requirement),
         }
     }
@@ -128,7 +128,8 @@ impl Auth {
         if is_system_permission(permission) {
             return false;
         }
-        self.org
+        self.0
+            .org
             .as_ref()
             .is_some_and(|org| org.holds_prefixed(normalize_org_key(permission)))
     }
@@ -143,7 +144,7 @@ impl Auth {
     ///   (Clerk does not demand a factor the user cannot have); with no first
     ///   factor it fails.
     fn is_fresh(&self, requirement: Reverification) -> bool {
-        let Some([first, second]) = self.factor_ages else {
+        let Some([first, second]) = self.0.factor_ages else {
             return false;
         };
         if first < -1 || second < -1 || (first == -1 && second == -1) {

@@ -55,6 +55,13 @@ impl Entitlement {
 
 impl fmt::Debug for Entitlement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// As the claim spells it: `o:pro`, `u:free`, `ou:reports`.
+impl fmt::Display for Entitlement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scope = match self.scope {
             Scope::User => "u",
             Scope::Org => "o",

@@ -31,19 +31,19 @@ pub struct Session {
     /// Impersonation actor, when an admin acts as the user.
     #[serde(default)]
     pub actor: Option<serde_json::Value>,
-    /// Last activity.
+    /// Last activity, unix milliseconds (as all of Clerk's Backend API times).
     #[serde(default)]
     pub last_active_at: Option<i64>,
-    /// When the session expires regardless of activity.
+    /// When the session expires regardless of activity, unix milliseconds.
     #[serde(default)]
     pub expire_at: Option<i64>,
-    /// When the session is abandoned if inactive.
+    /// When the session is abandoned if inactive, unix milliseconds.
     #[serde(default)]
     pub abandon_at: Option<i64>,
-    /// Creation time.
+    /// Creation time, unix milliseconds.
     #[serde(default)]
     pub created_at: Option<i64>,
-    /// Last update.
+    /// Last update, unix milliseconds.
     #[serde(default)]
     pub updated_at: Option<i64>,
 }

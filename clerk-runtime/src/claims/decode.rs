@@ -1,18 +1,16 @@
 //! v1/v2 claims → [`Auth`]: done once per token, so checks never parse.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
 use super::{ClaimsError, RawClaims, RawOrg, mask};
 use crate::auth::normalize_org_key;
-use crate::auth::{Actor, Auth, Entitlements, Organization, SessionStatus, TokenVersion};
+use crate::auth::{Actor, Auth, AuthData, Entitlements, Organization, SessionStatus, TokenVersion};
 
 impl Auth {
     /// Builds the session from verified claims; `payload` is the decoded
     /// JSON payload text, kept for [`Auth::claims`].
-    // Until the verifier's call site lands on this branch, only tests call it.
-    #[allow(dead_code)]
     pub(crate) fn from_claims(raw: RawClaims, payload: Box<str>) -> Result<Auth, ClaimsError> {
         let user_id = match raw.sub {
             Some(Value::String(sub)) if !sub.is_empty() => sub.into_boxed_str(),
@@ -39,7 +37,7 @@ impl Auth {
             Some(other) => return Err(ClaimsError::UnsupportedVersion(other)),
         };
 
-        Ok(Auth {
+        Ok(Auth(Arc::new(AuthData {
             user_id,
             session_id: raw.sid.map(String::into_boxed_str),
             status: status(raw.sts),
@@ -60,7 +58,7 @@ impl Auth {
             version,
             payload,
             claims: OnceLock::new(),
-        })
+        })))
     }
 }
 

@@ -1,0 +1,198 @@
+//! JSON API routes.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use clerk_runtime::ratelimit::insert_headers;
+use clerk_runtime::{Auth, Claims, claims, protect, public};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::db::{DbError, Scope};
+use crate::{AppState, LIMITED_RATE, Mode, unix_now};
+
+/// Custom session claims, set in Clerk's dashboard as
+/// `{"email": "{{user.primary_email_address}}", "metadata": "{{user.public_metadata}}"}`.
+#[derive(clerk_runtime::Claims, Debug)]
+pub struct SessionExtras {
+    /// Primary email.
+    pub email: Option<String>,
+    /// Public metadata role (app-level, not the organization role).
+    #[claim(path = "metadata.role")]
+    pub role: Option<String>,
+}
+
+/// Body of `POST /api/data`.
+#[derive(Debug, Deserialize)]
+pub struct NewItem {
+    /// Item text, 1..=200 characters.
+    pub name: String,
+}
+
+/// Longest item name accepted.
+const MAX_NAME: usize = 200;
+
+fn db_error(err: DbError) -> Response {
+    tracing::error!(error = %err, "database call failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({"error": "internal"})),
+    )
+        .into_response()
+}
+
+/// A personal account (no active organization) owns its items: the
+/// organization permissions below only apply inside an organization.
+pub fn personal_account(auth: &Auth) -> bool {
+    auth.org_id().is_none()
+}
+
+/// Items in scope: the organization's with `org:data:read`, or your own.
+#[protect(any(permission = "org:data:read", condition = personal_account))]
+pub async fn list_items(auth: Auth, State(state): State<AppState>) -> Response {
+    match state.db.list_items(Scope::of(&auth)).await {
+        Ok(items) => Json(json!({ "items": items })).into_response(),
+        Err(err) => db_error(err),
+    }
+}
+
+/// Creates an item: `org:data:write` inside an organization.
+#[protect(any(permission = "org:data:write", condition = personal_account))]
+pub async fn create_item(
+    auth: Auth,
+    State(state): State<AppState>,
+    Json(body): Json<NewItem>,
+) -> Response {
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"error": "invalid_name", "message": "name must be 1 to 200 characters"})),
+        )
+            .into_response();
+    }
+    match state
+        .db
+        .create_item(Scope::of(&auth), name, unix_now())
+        .await
+    {
+        Ok(item) => (StatusCode::CREATED, Json(item)).into_response(),
+        Err(err) => db_error(err),
+    }
+}
+
+/// Deletes an item in scope: `org:data:delete` inside an organization.
+#[protect(any(permission = "org:data:delete", condition = personal_account))]
+pub async fn delete_item(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Response {
+    match state.db.delete_item(Scope::of(&auth), id).await {
+        Ok(Some(item)) => Json(json!({ "deleted": item })).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, Json(json!({"error": "not_found"}))).into_response(),
+        Err(err) => db_error(err),
+    }
+}
+
+/// The session's user id, session id, and the custom claims' email and role.
+#[protect]
+#[claims(SessionExtras)]
+pub async fn protected(auth: Auth, Claims(extras): Claims<SessionExtras>) -> Json<Value> {
+    Json(json!({
+        "userId": auth.user_id(),
+        "sessionId": auth.session_id(),
+        "email": extras.email,
+        "role": extras.role,
+        "orgId": auth.org_id(),
+        "orgRole": auth.org_role(),
+    }))
+}
+
+/// Fetches a JWT-template token for the session (as the seeds do for
+/// Supabase), verifies it with the template verifier and returns its claims.
+#[protect]
+pub async fn supabase_data(auth: Auth, State(state): State<AppState>) -> Response {
+    let token = match &state.mode {
+        Mode::Dev(dev) => Ok(dev.mint_template(auth.user_id(), auth.claims().get_str("email"))),
+        Mode::Clerk(clerk) => match (&clerk.backend, auth.session_id()) {
+            (Some(backend), Some(sid)) => backend
+                .create_template_token(sid, &clerk.template, None)
+                .await
+                .map_err(|err| {
+                    tracing::warn!(error = %err, "template token not minted");
+                    "template-token-failed"
+                }),
+            _ => Err("template-token-needs-secret-key"),
+        },
+    };
+    let token = match token {
+        Ok(token) => token,
+        Err(reason) => {
+            return (
+                StatusCode::BAD_GATEWAY,
+                Json(json!({"error": "upstream", "reason": reason})),
+            )
+                .into_response();
+        }
+    };
+    match state.template_verifier.verify(&token).await {
+        Ok(template) => Json(json!({
+            "template": template_name(&state),
+            "userId": auth.user_id(),
+            "claims": template.claims().as_map(),
+        }))
+        .into_response(),
+        Err(err) => (
+            StatusCode::BAD_GATEWAY,
+            Json(json!({"error": "upstream", "reason": err.reason()})),
+        )
+            .into_response(),
+    }
+}
+
+fn template_name(state: &AppState) -> &str {
+    match &state.mode {
+        Mode::Dev(_) => crate::dev::TEMPLATE_NAME,
+        Mode::Clerk(clerk) => &clerk.template,
+    }
+}
+
+/// Rate-limited per user ([`LIMITED_RATE`]); 429 with `Retry-After` beyond it.
+#[protect]
+pub async fn limited(auth: Auth, State(state): State<AppState>) -> Response {
+    let key = format!("limited:{}", auth.user_id());
+    match state.limiter.check(&key, LIMITED_RATE).await {
+        Ok(decision) => {
+            let mut response = Json(json!({"ok": true, "userId": auth.user_id()})).into_response();
+            if let Some(decision) = decision {
+                insert_headers(&decision, response.headers_mut());
+            }
+            response
+        }
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// Anything under `/api/public/`: no session needed; says whether there is one.
+#[public]
+pub async fn public(auth: Option<Auth>, Path(rest): Path<String>) -> Json<Value> {
+    Json(json!({
+        "path": rest,
+        "signedIn": auth.is_some(),
+    }))
+}
+
+/// Webhook receiver: public (Clerk signs webhooks with Svix, not a session),
+/// logs the event type and answers 200.
+#[public]
+pub async fn webhook(Path(rest): Path<String>, headers: HeaderMap, body: Bytes) -> Json<Value> {
+    let event = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned));
+    let svix_id = headers.get("svix-id").and_then(|v| v.to_str().ok());
+    tracing::info!(hook = %rest, event = ?event, svix_id = ?svix_id, bytes = body.len(), "webhook received");
+    Json(json!({ "received": true, "hook": rest, "event": event }))
+}

@@ -1,0 +1,78 @@
+//! The page layout shared by every server-rendered page.
+
+use axum::response::Html;
+use clerk_runtime::Auth;
+use maud::{DOCTYPE, Markup, html};
+
+/// Wraps `body` in the layout: title, navigation, sign-in state.
+pub(crate) fn page(title: &str, auth: Option<&Auth>, body: Markup) -> Html<String> {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · clerk-runtime example" }
+                style { (STYLE) }
+            }
+            body {
+                nav {
+                    a href="/" { "Home" } " "
+                    a href="/pricing" { "Pricing" } " "
+                    a href="/dashboard" { "Dashboard" } " "
+                    a href="/sessions" { "Sessions" } " "
+                    @if let Some(auth) = auth {
+                        span.who { "Signed in as " code #who { (auth.user_id()) } }
+                        form.inline method="post" action="/sign-out" {
+                            button #sign-out type="submit" { "Sign out" }
+                        }
+                    } @else {
+                        a #sign-in-link href="/sign-in" { "Sign in" }
+                    }
+                }
+                main { h1 { (title) } (body) }
+            }
+        }
+    };
+    Html(markup.into_string())
+}
+
+/// Formats unix seconds as UTC `YYYY-MM-DD HH:MM:SS`.
+pub(crate) fn time(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm): exact for the proleptic Gregorian calendar.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:52rem;margin:1rem auto;padding:0 1rem}\
+nav{display:flex;gap:.8rem;align-items:center;border-bottom:1px solid #ddd;padding-bottom:.5rem}\
+form.inline{display:inline}.who{margin-left:auto}table{border-collapse:collapse}\
+td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left}fieldset{margin:.6rem 0}\
+.note{color:#555;font-size:.9rem}";
+
+#[cfg(test)]
+mod tests {
+    use super::time;
+
+    #[test]
+    fn formats_unix_seconds_as_utc() {
+        assert_eq!(time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(time(1_700_000_000), "2023-11-14 22:13:20 UTC");
+        assert_eq!(time(951_782_400), "2000-02-29 00:00:00 UTC");
+    }
+}

@@ -1,0 +1,322 @@
+//! The example app: the seeds' Next.js guide rebuilt on axum and
+//! `clerk-runtime`, with SQLite data and server-rendered pages.
+//!
+//! Without `CLERK_*` variables it runs in dev mode: an embedded issuer serves
+//! its JWKS on 127.0.0.1, `/sign-in` is a dev sign-in page, and sessions are
+//! tracked in memory. With `CLERK_JWT_KEY` or `CLERK_SECRET_KEY` it verifies
+//! real Clerk tokens and uses the Backend API for sessions.
+//!
+//! Built as a library so the tests serve the very same router and route table.
+
+pub mod api;
+pub mod db;
+pub mod dev;
+pub mod directory;
+mod gate;
+mod html;
+pub mod pages;
+pub mod sessions;
+pub mod signin;
+
+use std::sync::Arc;
+
+use clerk_runtime::backend::{BackendClient, BackendError};
+use clerk_runtime::ratelimit::{Limiter, MemoryStore, RateLimit};
+use clerk_runtime::{ClerkConfig, ClerkLayer, ConfigError, Route, Routes, Verifier, routes};
+
+use crate::db::{Db, DbError};
+use crate::dev::DevMode;
+
+clerk_runtime::catalog! {
+    roles:       ["org:admin", "org:member"],
+    permissions: ["org:data:read", "org:data:write", "org:data:delete"],
+    features:    ["o:data", "u:beta"],
+    plans:       ["o:pro", "u:free"],
+}
+
+/// Where the browser signs in; protected pages redirect here with `redirect_url`.
+pub const SIGN_IN_PATH: &str = "/sign-in";
+/// Where a signed-in browser lacking a role or permission is sent.
+pub const UNAUTHORIZED_PATH: &str = "/unauthorized";
+/// The rate limit of `/api/limited`, per user.
+pub const LIMITED_RATE: RateLimit = match RateLimit::parse("5/1m") {
+    Ok(limit) => limit,
+    Err(_) => panic!("invalid rate limit literal"),
+};
+
+/// A startup failure.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Clerk configuration (env variables) is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Clerk configuration is unusable.
+    #[error(transparent)]
+    Clerk(#[from] clerk_runtime::Error),
+    /// The Backend API client could not be built.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A listener could not be bound.
+    #[error("cannot listen: {0}")]
+    Listen(std::io::Error),
+}
+
+/// How sessions are verified and managed.
+#[derive(Debug)]
+pub enum Mode {
+    /// The embedded dev issuer.
+    Dev(DevMode),
+    /// A real Clerk instance.
+    Clerk(ClerkMode),
+}
+
+/// Real Clerk: configuration and, with a secret key, the Backend API.
+#[derive(Debug)]
+pub struct ClerkMode {
+    /// Present when `CLERK_SECRET_KEY` is set.
+    pub backend: Option<BackendClient>,
+    /// The JWT template `/api/supabase-data` mints (`CLERK_JWT_TEMPLATE`, default `supabase`).
+    pub template: String,
+    /// External sign-in URL (`CLERK_SIGN_IN_URL`), e.g. the Account Portal.
+    pub sign_in_url: Option<String>,
+}
+
+/// Shared state of every handler. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+/// What [`AppState`] holds.
+#[derive(Debug)]
+pub struct Inner {
+    /// Items storage.
+    pub db: Db,
+    /// Dev or Clerk.
+    pub mode: Mode,
+    /// Verifies session tokens (also used by the `ClerkLayer`).
+    pub verifier: Verifier,
+    /// Verifies JWT-template tokens.
+    pub template_verifier: Verifier,
+    /// Counts `/api/limited` calls.
+    pub limiter: Limiter,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// The dev mode, when running without Clerk.
+    pub fn dev(&self) -> Option<&DevMode> {
+        match &self.mode {
+            Mode::Dev(dev) => Some(dev),
+            Mode::Clerk(_) => None,
+        }
+    }
+}
+
+/// How to start the app.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// SQLite location (`DATABASE_URL`, default [`db::DEFAULT_DATABASE`]).
+    pub database: String,
+    /// `None`: dev mode.
+    pub clerk: Option<ClerkConfig>,
+    /// `CLERK_JWT_TEMPLATE`.
+    pub template: String,
+    /// `CLERK_TEMPLATE_AUDIENCE`: the template's `aud`.
+    pub template_audience: Option<String>,
+    /// `CLERK_SIGN_IN_URL`.
+    pub sign_in_url: Option<String>,
+}
+
+impl Settings {
+    /// Dev mode on `database`.
+    pub fn dev(database: impl Into<String>) -> Self {
+        Settings {
+            database: database.into(),
+            clerk: None,
+            template: dev::TEMPLATE_NAME.into(),
+            template_audience: None,
+            sign_in_url: None,
+        }
+    }
+
+    /// Reads the environment: Clerk mode when `CLERK_JWT_KEY` or
+    /// `CLERK_SECRET_KEY` is set, else dev mode.
+    pub fn from_env() -> Result<Self, AppError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Settings::from_env`], reading variables through `lookup`
+    /// (tests pass a map instead of changing the process environment).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, AppError> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let clerk = if var("CLERK_JWT_KEY").is_some() || var("CLERK_SECRET_KEY").is_some() {
+            Some(ClerkConfig::from_lookup(&lookup)?)
+        } else {
+            None
+        };
+        Ok(Settings {
+            database: var("DATABASE_URL").unwrap_or_else(|| db::DEFAULT_DATABASE.into()),
+            clerk,
+            template: var("CLERK_JWT_TEMPLATE").unwrap_or_else(|| dev::TEMPLATE_NAME.into()),
+            template_audience: var("CLERK_TEMPLATE_AUDIENCE"),
+            sign_in_url: var("CLERK_SIGN_IN_URL"),
+        })
+    }
+}
+
+/// A built app: its state and the router to serve.
+#[derive(Debug)]
+pub struct App {
+    /// Shared state (dev issuer, database...).
+    pub state: AppState,
+    /// The router with the Clerk layer in front.
+    pub router: axum::Router,
+}
+
+impl App {
+    /// Opens the database, starts dev mode or reads the Clerk setup, and builds the router.
+    pub async fn build(settings: Settings) -> Result<App, AppError> {
+        let db = Db::open(&settings.database)?;
+        let (mode, layer, template_verifier) = match &settings.clerk {
+            None => {
+                let dev = DevMode::start().await?;
+                let layer = ClerkLayer::new(dev.session_verifier()?);
+                let template = dev.template_verifier()?;
+                (Mode::Dev(dev), layer, template)
+            }
+            Some(config) => {
+                // Exactly what `ClerkLayer::from_env()` builds; the config is
+                // also needed for the Backend API and the template verifier.
+                let layer = ClerkLayer::from_config(config)?;
+                let verifier = layer.verifier().clone();
+                let mut template = config.verifier_builder().accept_templates(true);
+                if let Some(aud) = &settings.template_audience {
+                    template = template.audience([aud.clone()]);
+                }
+                let backend = match config.secret_key() {
+                    Some(key) => {
+                        let hook = verifier.clone();
+                        Some(
+                            BackendClient::builder(key)
+                                .base_url(config.api_url())
+                                .on_session_revoked(move |sid| hook.revoke_session(sid))
+                                .build()?,
+                        )
+                    }
+                    None => None,
+                };
+                let mode = Mode::Clerk(ClerkMode {
+                    backend,
+                    template: settings.template.clone(),
+                    sign_in_url: settings.sign_in_url.clone(),
+                });
+                (mode, layer, template.build()?)
+            }
+        };
+        let layer = layer
+            .sign_in_url(SIGN_IN_PATH)
+            .unauthorized_url(UNAUTHORIZED_PATH);
+        // The layer's verifier: revoking through it refuses the session's
+        // tokens on the very next request.
+        let verifier = layer.verifier().clone();
+        let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+        let state = AppState(Arc::new(Inner {
+            db,
+            mode,
+            verifier,
+            template_verifier,
+            limiter,
+        }));
+        let router = routes()
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                gate::dev_sessions,
+            ))
+            .layer(layer)
+            .with_state(state.clone())
+            .into_router();
+        Ok(App { state, router })
+    }
+}
+
+/// The app's routes: who may call what is declared on each handler.
+pub fn routes() -> Routes<AppState> {
+    routes![
+        GET    "/"                     => pages::index,
+        GET    "/pricing"              => pages::pricing,
+        GET    "/unauthorized"         => pages::unauthorized,
+        GET    "/sign-in"              => signin::sign_in_page,
+        POST   "/sign-in"              => signin::sign_in,
+        GET    "/sign-up"              => signin::sign_up_page,
+        POST   "/sign-out"             => signin::sign_out,
+        GET    "/dashboard"            => pages::dashboard,
+        GET    "/admin"                => pages::admin,
+        GET    "/admin/{*rest}"        => pages::admin_section,
+        GET    "/sessions"             => sessions::sessions_page,
+        POST   "/sessions/revoke-all"  => sessions::revoke_all,
+        POST   "/sessions/{id}/switch" => sessions::switch,
+        POST   "/sessions/{id}/revoke" => sessions::revoke,
+        POST   "/organization"         => sessions::switch_organization,
+        GET    "/api/data"             => api::list_items,
+        POST   "/api/data"             => api::create_item,
+        DELETE "/api/data/{id}"        => api::delete_item,
+        GET    "/api/protected"        => api::protected,
+        GET    "/api/supabase-data"    => api::supabase_data,
+        GET    "/api/limited"          => api::limited,
+        GET    "/api/public/{*rest}"   => api::public,
+        POST   "/api/webhooks/{*rest}" => api::webhook,
+    ]
+}
+
+/// The compile-time route table (method, path, policy, handler).
+pub fn route_table() -> &'static [Route] {
+    // The table is a static, but reaching it builds the router once; keep it.
+    static TABLE: std::sync::OnceLock<&'static [Route]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| routes().table())
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> i64 {
+    clerk_runtime::verify::system_now()
+}
+
+/// Tokens printed at startup for the curl lines.
+#[derive(Debug, Clone)]
+pub struct DemoTokens {
+    /// Org admin with every data permission: 200 on `/api/data`.
+    pub admin: String,
+    /// Member without `org:data:delete`: 403 on `DELETE /api/data/1`.
+    pub member: String,
+}
+
+/// Mints the startup demo tokens (dev mode only).
+pub fn demo_tokens(dev: &DevMode) -> DemoTokens {
+    use crate::dev::Grant;
+    let admin = Grant {
+        user_id: "user_alice".into(),
+        org: Some(("org_acme".into(), "org:admin".into())),
+        permissions: directory::role_permissions("org:admin")
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect(),
+        features: vec!["o:data".into()],
+    };
+    let member = Grant {
+        user_id: "user_bob".into(),
+        org: Some(("org_acme".into(), "org:member".into())),
+        permissions: vec!["org:data:read".into()],
+        features: Vec::new(),
+    };
+    DemoTokens {
+        admin: dev.sign_in(admin).1,
+        member: dev.sign_in(member).1,
+    }
+}
