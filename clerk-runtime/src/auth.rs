@@ -242,8 +242,8 @@ impl Auth {
     /// How long the token was issued for (`exp - iat`, seconds); `None`
     /// without `iat`. Used by lifetime limits (template verifiers, presets).
     pub fn lifetime(&self) -> Option<i64> {
-        self.issued_at
-            .map(|iat| self.expires_at.saturating_sub(iat))
+        self.issued_at()
+            .map(|iat| self.expires_at().saturating_sub(iat))
     }
 
     /// Before this instant the token is not valid (`nbf`, unix seconds).
