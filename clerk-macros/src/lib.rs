@@ -44,6 +44,7 @@ mod ctxt;
 mod handler;
 mod protect;
 mod public;
+mod rate_limit;
 mod routes;
 
 use proc_macro::TokenStream;
@@ -82,10 +83,14 @@ pub fn catalog(input: TokenStream) -> TokenStream {
 /// #[protect(fresh = "strict")]                      // strict_mfa, strict, moderate, lax, 10m, 1h, 1d
 /// #[protect(condition = is_owner)]                  // fn(&Auth) -> bool
 /// #[protect(pending)]                               // let pending sessions through
+/// #[protect(role = "org:admin", rate_limit = "10/10s")] // 10 requests per 10 s per user
 /// #[protect(any(role = "org:admin", all(org, permission = "org:data:delete")))]
 /// ```
 ///
-/// Several arguments are ANDed. Expands to a hidden
+/// Several requirements are ANDed. `rate_limit = "N/<window>"` (units `ms`,
+/// `s`, `m`, `h`) limits each signed-in user per route, counted after the
+/// policy passed; a malformed limit is a compile error at the literal.
+/// Expands to a hidden
 /// `enum __clerk_policy_<fn> {}` carrying the policy as a const, and a
 /// `clerk_runtime::__private::Guard<..>` inserted as the handler's first
 /// parameter; the rest of the signature, attributes and docs are kept.
@@ -96,7 +101,15 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Marks an async axum handler as reachable without a session, so
-/// `routes!` accepts it. Takes no arguments.
+/// `routes!` accepts it.
+///
+/// ```ignore
+/// #[public]
+/// #[public(rate_limit = "10/10s")]   // per client IP (per user when signed in)
+/// ```
+///
+/// `rate_limit` is its only argument: requests per sliding window, units
+/// `ms`, `s`, `m`, `h`; a malformed limit is a compile error.
 #[proc_macro_attribute]
 pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
     public::expand(args.into(), item.into()).into()

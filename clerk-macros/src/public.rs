@@ -1,7 +1,11 @@
-//! `#[public]`: the handler needs no session; same guard, `Policy::Public`.
+//! `#[public]`: the handler needs no session; same guard, `Policy::Public`,
+//! with an optional `rate_limit = "10/10s"`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{LitStr, Meta, Token};
 
 use crate::ctxt::Ctxt;
 use crate::handler::{self, Marker};
@@ -12,18 +16,20 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Err(tokens) => return tokens,
     };
     let mut cx = Ctxt::new();
-    if !attr.is_empty() {
-        cx.error_spanned_by(
-            &attr,
-            "#[public] takes no arguments: a public route needs no session; \
-             for requirements use #[protect(...)]",
-        );
-    }
+    let rate_limit = parse_args(&mut cx, attr);
     let signature_ok = handler::check_signature(&mut cx, &func, Marker::Public);
     handler::check_siblings(&mut cx, &mut func, Marker::Public);
     let result = cx.finish();
     let tokens = if signature_ok {
-        handler::expand_guarded(func, quote!(::clerk_runtime::Policy::Public))
+        let rate_limit = crate::rate_limit::tokens(rate_limit.as_ref());
+        handler::expand_guarded(
+            func,
+            quote!(::clerk_runtime::Policy::Public(
+                ::clerk_runtime::policy::PublicAccess {
+                    rate_limit: #rate_limit,
+                }
+            )),
+        )
     } else {
         handler::tokens(&func)
     };
@@ -31,4 +37,35 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(()) => tokens,
         Err(error) => handler::with_error(error, tokens),
     }
+}
+
+/// `rate_limit = "..."`, the one argument `#[public]` takes.
+fn parse_args(cx: &mut Ctxt, attr: TokenStream) -> Option<LitStr> {
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr) {
+        Ok(metas) => metas,
+        Err(error) => {
+            cx.syn_error(error);
+            return None;
+        }
+    };
+    let mut rate_limit = None;
+    let mut seen = false;
+    for meta in &metas {
+        if !meta.path().is_ident("rate_limit") {
+            cx.error_spanned_by(
+                meta,
+                "#[public] takes only `rate_limit = \"10/10s\"`: a public route needs no \
+                 session; for requirements use #[protect(...)]",
+            );
+        } else if seen {
+            cx.error_spanned_by(
+                meta.path(),
+                "`rate_limit` is given twice: a route has one limit; remove one",
+            );
+        } else {
+            seen = true;
+            rate_limit = crate::rate_limit::parse(cx, meta);
+        }
+    }
+    rate_limit
 }

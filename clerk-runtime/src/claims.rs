@@ -105,6 +105,16 @@ pub struct RawOrg {
     pub fpm: Option<String>,
 }
 
+/// Benchmark hook, not an API: the claim-decoding half of verification
+/// (payload JSON to `Auth`, including v2 `fpm`) so its cost can be measured
+/// apart from the signature check. The payload is NOT verified here; an
+/// `Auth` must only ever come from [`Verifier`](crate::verify::Verifier).
+#[doc(hidden)]
+pub fn __decode_unverified_for_bench(payload: &str) -> Option<crate::auth::Auth> {
+    let raw: RawClaims = serde_json::from_str(payload).ok()?;
+    crate::auth::Auth::from_claims(raw, payload.into()).ok()
+}
+
 /// Builds an [`Auth`](crate::auth::Auth) from a JSON payload, as the verifier would.
 #[cfg(test)]
 pub(crate) fn auth_from_json(payload: serde_json::Value) -> Result<crate::auth::Auth, ClaimsError> {

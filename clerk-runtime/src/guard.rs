@@ -4,6 +4,13 @@
 //! users do not. The guard is a handler's first parameter, so axum runs it
 //! before every other extractor, the body included: a request without a
 //! session gets 401, never 422 for a body it was not allowed to send.
+//!
+//! A route's declared rate limit is counted by the guard too, right *after*
+//! the policy check: a caller who is signed out (401) or forbidden (403) never
+//! reaches the limiter, so it cannot spend a user's budget, and on protected
+//! routes the budget is always the signed-in user's (the seeds' "10 requests
+//! per 10 s per signed-in user"). Floods of unauthenticated requests are the
+//! job of a [`RateLimitLayer`](crate::ratelimit::RateLimitLayer) in front.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -11,6 +18,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
 use http::HeaderValue;
 use http::header::HeaderName;
 use http::request::Parts;
@@ -21,6 +29,7 @@ use crate::claims::{ClaimError, FromClaims};
 use crate::layer::AuthState;
 use crate::policy::{Decision, Policy, Rule};
 use crate::presets::ActiveSettings;
+use crate::ratelimit::{RateLimit, RateLimitRejection};
 use crate::response::{AuthRejection, RejectionKind, renders_as_page};
 
 /// The request header carrying the signed-in user id to downstream services.
@@ -34,7 +43,8 @@ pub trait PolicySource: Send + Sync + 'static {
 }
 
 /// The first parameter of every `#[protect]` / `#[public]` handler: checks
-/// `P::POLICY` against the request's [`AuthState`] before anything else runs.
+/// `P::POLICY` against the request's [`AuthState`] before anything else runs,
+/// then counts the request against the policy's rate limit, if any.
 ///
 /// On success for a signed-in session it inserts [`UserId`] into the request
 /// extensions and sets the `x-user-id` header on API (non-page) requests.
@@ -51,11 +61,57 @@ where
     P: PolicySource,
     S: Send + Sync,
 {
-    type Rejection = AuthRejection;
+    type Rejection = GuardRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         authorize(parts, &P::POLICY)?;
+        if let Some(limit) = P::POLICY.rate_limit() {
+            crate::ratelimit::enforce::<P>(parts, limit).await?;
+        }
         Ok(Guard(PhantomData))
+    }
+}
+
+/// Why a [`Guard`] refused a request.
+#[derive(Debug)]
+pub enum GuardRejection {
+    /// The policy refused the caller (401/403 or a page redirect).
+    Auth(AuthRejection),
+    /// The route's rate limit refused the request (429), or the store failed
+    /// in fail-closed mode (503).
+    RateLimit(RateLimitRejection),
+}
+
+impl From<AuthRejection> for GuardRejection {
+    fn from(rejection: AuthRejection) -> Self {
+        Self::Auth(rejection)
+    }
+}
+
+impl From<RateLimitRejection> for GuardRejection {
+    fn from(rejection: RateLimitRejection) -> Self {
+        Self::RateLimit(rejection)
+    }
+}
+
+impl IntoResponse for GuardRejection {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Auth(rejection) => rejection.into_response(),
+            Self::RateLimit(rejection) => rejection.into_response(),
+        }
+    }
+}
+
+/// A `rate_limit = "..."` literal as generated code writes it, in a `const`.
+///
+/// The macros reject malformed literals with the parser's message before
+/// this runs, so the panic (a compile error, in const evaluation) is only a
+/// backstop should the macro's copy of the grammar ever drift from ours.
+pub const fn rate_limit(text: &str) -> RateLimit {
+    match RateLimit::parse(text) {
+        Ok(limit) => limit,
+        Err(error) => panic!("{}", error.message()),
     }
 }
 
@@ -140,7 +196,7 @@ fn check_protection(policy: &Policy, auth: &Auth) -> Result<(), RejectionKind> {
         Decision::Forbidden => Err(RejectionKind::Forbidden {
             reason: match policy {
                 Policy::Protected(protection) => denial_reason(&protection.rule, auth),
-                Policy::Public => "policy-denied",
+                Policy::Public(_) => "policy-denied",
             },
         }),
     }
@@ -340,6 +396,7 @@ mod tests {
         const POLICY: Policy = Policy::Protected(Protection {
             rule: Rule::Role("org:admin"),
             allow_pending: false,
+            rate_limit: None,
         });
     }
 

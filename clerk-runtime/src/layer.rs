@@ -30,6 +30,7 @@ use crate::dev::DevIssuer;
 use crate::error::{ConfigError, Error, VerifyError};
 use crate::guard::USER_ID_HEADER;
 use crate::presets::{ActiveSettings, SessionPreset, SessionSettings};
+use crate::ratelimit::{InstalledLimiter, RouteLimiter};
 use crate::response::{RejectionKind, ResponseConfig, ResponseMode, Responses};
 use crate::sessions::SessionControl;
 use crate::source::{CookieSuffix, TokenSource, token_source};
@@ -125,6 +126,7 @@ struct Shared {
     responses: Arc<ResponseConfig>,
     settings: Option<SessionSettings>,
     sessions: Option<SessionControl>,
+    rate_limiter: Option<Arc<RouteLimiter>>,
 }
 
 impl ClerkLayer {
@@ -138,6 +140,7 @@ impl ClerkLayer {
                 responses: Arc::new(ResponseConfig::default()),
                 settings: None,
                 sessions: None,
+                rate_limiter: None,
             }),
         }
     }
@@ -220,6 +223,18 @@ impl ClerkLayer {
         self
     }
 
+    /// Counts the limits that handlers declare (`#[protect(rate_limit = "10/10s")]`,
+    /// `#[public(rate_limit = ..)]`) with `limiter`: its store (memory, or
+    /// Redis shared by every instance), clock and fail mode, and its key
+    /// function (e.g. a trusted proxy header for public routes' client IPs).
+    ///
+    /// Without this call, limited routes count in one in-memory store per
+    /// process ([`RouteLimiter::process_default`]).
+    pub fn rate_limiter(mut self, limiter: impl Into<RouteLimiter>) -> Self {
+        self.shared_mut().rate_limiter = Some(Arc::new(limiter.into()));
+        self
+    }
+
     /// The verifier this layer uses.
     pub fn verifier(&self) -> &Verifier {
         &self.shared.verifier
@@ -286,6 +301,9 @@ where
             }
             if let Some(sessions) = &shared.sessions {
                 extensions.insert(sessions.clone());
+            }
+            if let Some(limiter) = &shared.rate_limiter {
+                extensions.insert(InstalledLimiter(Arc::clone(limiter)));
             }
             inner.call(request).await
         })

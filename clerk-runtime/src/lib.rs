@@ -24,7 +24,6 @@ pub mod policy;
 pub mod presets;
 pub mod ratelimit;
 pub mod response;
-pub mod revoked;
 pub mod routes;
 pub mod sessions;
 pub mod source;

@@ -1,26 +1,40 @@
 //! Route policies as data: what `#[protect]` and `#[public]` compile to.
 //!
 //! A policy is a `const` value built by the macros; the route table lists it
-//! and the guard evaluates it against the request's [`Auth`].
+//! and the guard evaluates it against the request's [`Auth`], then counts the
+//! request against the route's rate limit, if it declares one.
 
 use std::fmt;
 
 use serde::{Serialize, Serializer};
 
 use crate::auth::{Auth, Check, SessionStatus};
+use crate::ratelimit::RateLimit;
 
-/// Who may call a route.
+/// Who may call a route, and how often.
 ///
 /// Serializes as `{"kind":"public"}` or
-/// `{"kind":"protected","rule":..,"allow_pending":false}`; displays as
-/// `public` or the rule (`role org:admin & fresh(strict)`).
+/// `{"kind":"protected","rule":..,"allow_pending":false}`, with
+/// `"rate_limit":"10/10s"` when the route declares one; displays as
+/// `public` or the rule (`role org:admin & fresh(strict)`), followed by
+/// `, rate 10/10s`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Policy {
-    /// No session needed (`#[public]`).
-    Public,
+    /// No session needed (`#[public]`); [`Policy::PUBLIC`] without a rate limit.
+    Public(PublicAccess),
     /// A signed-in session that satisfies the protection (`#[protect(...)]`).
     Protected(Protection),
+}
+
+/// The requirements of a public route: none, except an optional rate limit
+/// (`#[public(rate_limit = "10/10s")]`), counted per client IP, or per user
+/// when the caller happens to be signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct PublicAccess {
+    /// Requests per sliding window each caller may make to this route.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// The requirements of a protected route.
@@ -30,6 +44,10 @@ pub struct Protection {
     pub rule: Rule,
     /// Whether a `pending` session (`sts: "pending"`) counts as signed in.
     pub allow_pending: bool,
+    /// Requests per sliding window each signed-in user may make to this route
+    /// (`#[protect(rate_limit = "10/10s")]`), counted after the rule passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// One requirement over a signed-in session; combinators nest.
@@ -128,6 +146,17 @@ impl Decision {
 }
 
 impl Policy {
+    /// A public route without a rate limit (`#[public]`).
+    pub const PUBLIC: Self = Self::Public(PublicAccess { rate_limit: None });
+
+    /// The route's rate limit, if it declares one.
+    pub const fn rate_limit(&self) -> Option<RateLimit> {
+        match self {
+            Self::Public(access) => access.rate_limit,
+            Self::Protected(protection) => protection.rate_limit,
+        }
+    }
+
     /// Decides a request from its session (`None` when signed out or the
     /// token failed verification).
     ///
@@ -245,12 +274,20 @@ impl fmt::Display for Reverification {
 }
 
 impl fmt::Display for Policy {
-    /// `public`, or the rule, with ` (pending allowed)` when it applies.
+    /// `public`, or the rule, with ` (pending allowed)` when it applies, then
+    /// `, rate 10/10s` when the route is rate limited.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Public => f.write_str("public"),
+            Self::Public(access) => write!(f, "{access}"),
             Self::Protected(protection) => write!(f, "{protection}"),
         }
+    }
+}
+
+impl fmt::Display for PublicAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("public")?;
+        write_rate(f, self.rate_limit)
     }
 }
 
@@ -260,7 +297,14 @@ impl fmt::Display for Protection {
         if self.allow_pending {
             f.write_str(" (pending allowed)")?;
         }
-        Ok(())
+        write_rate(f, self.rate_limit)
+    }
+}
+
+fn write_rate(f: &mut fmt::Formatter<'_>, rate_limit: Option<RateLimit>) -> fmt::Result {
+    match rate_limit {
+        Some(limit) => write!(f, ", rate {limit}"),
+        None => Ok(()),
     }
 }
 
@@ -302,9 +346,12 @@ fn write_joined(f: &mut fmt::Formatter<'_>, rules: &[Rule], separator: &str) -> 
 mod tests {
     use serde_json::{Value, json};
 
-    use super::{Condition, Decision, FactorLevel, Policy, Protection, Reverification, Rule};
+    use super::{
+        Condition, Decision, FactorLevel, Policy, Protection, PublicAccess, Reverification, Rule,
+    };
     use crate::auth::Auth;
     use crate::claims::auth_from_json;
+    use crate::ratelimit::RateLimit;
 
     fn auth(extra: Value) -> Auth {
         let mut payload = json!({"sub": "user_1", "sid": "sess_1", "exp": 2_000_000_000});
@@ -324,6 +371,7 @@ mod tests {
         Policy::Protected(Protection {
             rule,
             allow_pending: false,
+            rate_limit: None,
         })
     }
 
@@ -338,7 +386,7 @@ mod tests {
 
     #[test]
     fn public_policy_allows_signed_out_requests() {
-        assert_eq!(Policy::Public.allows(None), Decision::Allowed);
+        assert_eq!(Policy::PUBLIC.allows(None), Decision::Allowed);
     }
 
     #[test]
@@ -377,6 +425,7 @@ mod tests {
         let policy = Policy::Protected(Protection {
             rule: Rule::SignedIn,
             allow_pending: true,
+            rate_limit: None,
         });
         assert_eq!(policy.allows(Some(&pending)), Decision::Allowed);
     }
@@ -387,6 +436,7 @@ mod tests {
         let policy = Policy::Protected(Protection {
             rule: Rule::SignedIn,
             allow_pending: true,
+            rate_limit: None,
         });
         assert_eq!(policy.allows(Some(&odd)), Decision::SignedOut);
     }
@@ -471,7 +521,7 @@ mod tests {
 
     #[test]
     fn display_of_simple_policies() {
-        assert_eq!(Policy::Public.to_string(), "public");
+        assert_eq!(Policy::PUBLIC.to_string(), "public");
         assert_eq!(protect(Rule::SignedIn).to_string(), "signed in");
         assert_eq!(
             protect(Rule::Role("org:admin")).to_string(),
@@ -500,6 +550,7 @@ mod tests {
         let policy = Policy::Protected(Protection {
             rule: Rule::Fresh(Reverification::new(FactorLevel::FirstFactor, 30)),
             allow_pending: true,
+            rate_limit: None,
         });
         assert_eq!(
             policy.to_string(),
@@ -510,7 +561,7 @@ mod tests {
     #[test]
     fn public_policy_serializes_as_its_kind() {
         assert_eq!(
-            serde_json::to_value(Policy::Public).expect("json"),
+            serde_json::to_value(Policy::PUBLIC).expect("json"),
             json!({"kind": "public"})
         );
     }
@@ -531,6 +582,71 @@ mod tests {
                 {"fresh": {"level": "second_factor", "after_minutes": 60}},
                 {"condition": "is_user_one"},
             ]}})
+        );
+    }
+
+    const TEN_PER_10S: Option<RateLimit> = match RateLimit::parse("10/10s") {
+        Ok(limit) => Some(limit),
+        Err(e) => panic!("{}", e.message()),
+    };
+
+    #[test]
+    fn rate_limit_is_read_from_either_kind() {
+        let public = Policy::Public(PublicAccess {
+            rate_limit: TEN_PER_10S,
+        });
+        let protected = Policy::Protected(Protection {
+            rule: Rule::SignedIn,
+            allow_pending: false,
+            rate_limit: TEN_PER_10S,
+        });
+        assert_eq!(public.rate_limit(), TEN_PER_10S);
+        assert_eq!(protected.rate_limit(), TEN_PER_10S);
+        assert_eq!(Policy::PUBLIC.rate_limit(), None);
+        assert_eq!(protect(Rule::SignedIn).rate_limit(), None);
+    }
+
+    #[test]
+    fn display_appends_the_rate_limit() {
+        let admin = Policy::Protected(Protection {
+            rule: Rule::Role("org:admin"),
+            allow_pending: true,
+            rate_limit: TEN_PER_10S,
+        });
+        assert_eq!(
+            admin.to_string(),
+            "role org:admin (pending allowed), rate 10/10s"
+        );
+        let public = Policy::Public(PublicAccess {
+            rate_limit: TEN_PER_10S,
+        });
+        assert_eq!(public.to_string(), "public, rate 10/10s");
+    }
+
+    #[test]
+    fn rate_limit_serializes_as_text_and_only_when_declared() {
+        let public = Policy::Public(PublicAccess {
+            rate_limit: TEN_PER_10S,
+        });
+        assert_eq!(
+            serde_json::to_value(public).expect("json"),
+            json!({"kind": "public", "rate_limit": "10/10s"})
+        );
+        let protected = Policy::Protected(Protection {
+            rule: Rule::SignedIn,
+            allow_pending: false,
+            rate_limit: TEN_PER_10S,
+        });
+        assert_eq!(
+            serde_json::to_value(protected).expect("json"),
+            json!({"kind": "protected", "rule": "signed_in", "allow_pending": false,
+                   "rate_limit": "10/10s"})
+        );
+        assert!(
+            serde_json::to_value(protect(Rule::SignedIn))
+                .expect("json")
+                .get("rate_limit")
+                .is_none()
         );
     }
 }

@@ -206,6 +206,7 @@ mod tests {
         policy: Policy::Protected(crate::policy::Protection {
             rule: crate::policy::Rule::Role("org:admin"),
             allow_pending: false,
+            rate_limit: None,
         }),
         handler: "list_items",
     };
@@ -216,6 +217,26 @@ mod tests {
             ADMIN.to_string(),
             "GET    /api/data        role org:admin  (list_items)"
         );
+    }
+
+    #[test]
+    fn rate_limited_route_lists_its_limit() {
+        let route = Route {
+            policy: Policy::Protected(crate::policy::Protection {
+                rate_limit: Some(crate::__private::rate_limit("10/10s")),
+                ..match ADMIN.policy {
+                    Policy::Protected(protection) => protection,
+                    Policy::Public(_) => unreachable!("ADMIN is protected"),
+                }
+            }),
+            ..ADMIN
+        };
+        assert_eq!(
+            route.to_string(),
+            "GET    /api/data        role org:admin, rate 10/10s  (list_items)"
+        );
+        let json = serde_json::to_value(route).unwrap();
+        assert_eq!(json["policy"]["rate_limit"], "10/10s");
     }
 
     #[test]

@@ -301,7 +301,8 @@ pub async fn switch_organization(
     };
     match dev.sessions.set_org(sid, org, permissions) {
         Some(record) => {
-            state.verifier.invalidate_session(sid);
+            // Same session, new token: the old one still verifies until it
+            // expires, as after an organization switch in Clerk.
             let token = dev.mint(&record);
             crate::signin::with_session(&token, dev.issuer.now(), Redirect::to("/dashboard"))
         }

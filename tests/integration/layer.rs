@@ -70,6 +70,7 @@ const fn protect(rule: Rule) -> Policy {
     Policy::Protected(Protection {
         rule,
         allow_pending: false,
+        rate_limit: None,
     })
 }
 
@@ -77,12 +78,13 @@ fn is_user_alice(auth: &Auth) -> bool {
     auth.user_id() == "user_alice"
 }
 
-policy!(Open = Policy::Public);
+policy!(Open = Policy::PUBLIC);
 policy!(SignedIn = protect(Rule::SignedIn));
 policy!(
     PendingOk = Policy::Protected(Protection {
         rule: Rule::SignedIn,
-        allow_pending: true
+        allow_pending: true,
+        rate_limit: None,
     })
 );
 policy!(InOrg = protect(Rule::Org));

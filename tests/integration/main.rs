@@ -2,6 +2,7 @@
 
 mod backend;
 mod browser;
+mod cache;
 mod dev;
 mod example;
 mod jwks;
@@ -9,6 +10,7 @@ mod layer;
 mod macros;
 mod oracle;
 mod presets;
+mod ratelimit_routes;
 mod routes;
 mod sessions;
 mod templates;

@@ -21,6 +21,7 @@ macro_rules! policy {
             const POLICY: Policy = Policy::Protected(Protection {
                 rule: $rule,
                 allow_pending: $pending,
+                rate_limit: None,
             });
         }
     };
@@ -32,7 +33,7 @@ policy!(LaxFresh = Rule::Fresh(Reverification::LAX), pending = false);
 
 enum Open {}
 impl PolicySource for Open {
-    const POLICY: Policy = Policy::Public;
+    const POLICY: Policy = Policy::PUBLIC;
 }
 
 async fn ok<P: PolicySource>(_: Guard<P>) -> &'static str {

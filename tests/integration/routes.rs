@@ -12,7 +12,7 @@ use crate::layer::{client, layer, serve, token, user};
 
 enum PublicPolicy {}
 impl PolicySource for PublicPolicy {
-    const POLICY: Policy = Policy::Public;
+    const POLICY: Policy = Policy::PUBLIC;
 }
 
 enum AdminPolicy {}
@@ -20,6 +20,7 @@ impl PolicySource for AdminPolicy {
     const POLICY: Policy = Policy::Protected(Protection {
         rule: Rule::Role("org:admin"),
         allow_pending: false,
+        rate_limit: None,
     });
 }
 
@@ -28,6 +29,7 @@ impl PolicySource for ReaderPolicy {
     const POLICY: Policy = Policy::Protected(Protection {
         rule: Rule::Permission("org:data:read"),
         allow_pending: false,
+        rate_limit: None,
     });
 }
 
@@ -75,7 +77,7 @@ fn routes() -> Routes<&'static str> {
 fn table_lists_every_route_with_its_handler_policy() {
     let table = routes().table();
     assert_eq!(table.len(), 3);
-    assert_eq!(table[0].policy, Policy::Public);
+    assert_eq!(table[0].policy, Policy::PUBLIC);
     assert_eq!(table[1].policy, ReaderPolicy::POLICY);
     assert_eq!(table[2].policy, AdminPolicy::POLICY);
 }

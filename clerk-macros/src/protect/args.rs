@@ -11,7 +11,7 @@ use crate::catalog::{Catalog, Kind, check_name};
 use crate::ctxt::Ctxt;
 
 /// Every argument `#[protect]` accepts, for the "unknown argument" error.
-const ACCEPTED: [&str; 10] = [
+const ACCEPTED: [&str; 11] = [
     "role",
     "permission",
     "feature",
@@ -20,6 +20,7 @@ const ACCEPTED: [&str; 10] = [
     "fresh",
     "condition",
     "pending",
+    "rate_limit",
     "any",
     "all",
 ];
@@ -40,6 +41,8 @@ pub(crate) enum Req {
 pub(crate) struct Args {
     pub(crate) reqs: Vec<Req>,
     pub(crate) pending: bool,
+    /// `rate_limit = "10/10s"`, already validated.
+    pub(crate) rate_limit: Option<LitStr>,
 }
 
 pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream, catalog: Option<&Catalog>) -> Args {
@@ -68,6 +71,10 @@ pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream, catalog: Option<&Ca
                 args.pending = true;
                 continue;
             }
+            if name == "rate_limit" {
+                args.rate_limit = crate::rate_limit::parse(cx, meta);
+                continue;
+            }
         }
         if let Some(req) = parse_req(cx, meta, catalog) {
             args.reqs.push(req);
@@ -82,6 +89,7 @@ fn duplicate_message(name: &str) -> String {
                    can never hold; to accept either write any(role = \"...\", role = \"...\")"
             .to_owned(),
         "org" | "pending" => format!("`{name}` is given twice: remove one"),
+        "rate_limit" => "`rate_limit` is given twice: a route has one limit; remove one".to_owned(),
         _ => format!(
             "`{name}` is given twice: to require both write all({name} = \"...\", {name} = \"...\"), \
              to accept either write any({name} = \"...\", {name} = \"...\")"
@@ -112,6 +120,14 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, catalog: Option<&Catalog>) -> Option<Re
                 key,
                 "`pending` applies to the whole route, not to one branch: put it at the top \
                  level, e.g. #[protect(pending, any(...))]",
+            );
+            None
+        }
+        "rate_limit" => {
+            cx.error_spanned_by(
+                key,
+                "`rate_limit` applies to the whole route, not to one branch: put it at the top \
+                 level, e.g. #[protect(any(...), rate_limit = \"10/10s\")]",
             );
             None
         }
@@ -304,6 +320,26 @@ mod tests {
     fn duplicates_inside_any_are_fine() {
         let (_, result) = parse(quote!(any(role = "org:a", role = "org:b")));
         assert!(result.is_ok());
+    }
+
+    #[test]
+    fn rate_limit_is_kept_apart_from_the_requirements() {
+        let (args, result) = parse(quote!(role = "org:admin", rate_limit = "10/10s"));
+        assert!(result.is_ok());
+        assert_eq!(args.reqs.len(), 1);
+        assert_eq!(args.rate_limit.unwrap().value(), "10/10s");
+    }
+
+    #[test]
+    fn rate_limit_inside_any_is_rejected() {
+        let (_, result) = parse(quote!(any(role = "org:a", rate_limit = "1/1s")));
+        assert!(result.unwrap_err().to_string().contains("whole route"));
+    }
+
+    #[test]
+    fn malformed_rate_limit_accumulates_with_other_errors() {
+        let (_, result) = parse(quote!(rate_limit = "10/0s", rol = "org:x"));
+        assert_eq!(result.unwrap_err().into_iter().count(), 2);
     }
 
     #[test]

@@ -52,10 +52,12 @@ fn policy_tokens(args: &Args) -> TokenStream {
         }
     };
     let pending = args.pending;
+    let rate_limit = crate::rate_limit::tokens(args.rate_limit.as_ref());
     quote! {
         ::clerk_runtime::Policy::Protected(::clerk_runtime::policy::Protection {
             rule: #rule,
             allow_pending: #pending,
+            rate_limit: #rate_limit,
         })
     }
 }

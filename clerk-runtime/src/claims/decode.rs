@@ -146,7 +146,15 @@ pub(crate) fn v2_permissions(features: &Entitlements, per: &str, fpm: &str) -> V
         // Features past the last mask have none.
         let Some(mask) = masks.next() else { break };
         for bit in mask::set_bits_below(mask, actions.len()) {
-            permissions.push(format!("org:{feature}:{}", actions[bit]).into_boxed_str());
+            // Sized exactly: `format!` grows its buffer several times per
+            // permission, which dominated decoding a 50-permission token.
+            let action = actions[bit];
+            let mut permission = String::with_capacity(5 + feature.len() + action.len());
+            permission.push_str("org:");
+            permission.push_str(feature);
+            permission.push(':');
+            permission.push_str(action);
+            permissions.push(permission.into_boxed_str());
         }
     }
     permissions

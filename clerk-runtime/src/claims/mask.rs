@@ -12,6 +12,12 @@ pub(crate) fn set_bits_below(mask: &str, limit: usize) -> Vec<usize> {
     if mask.is_empty() || !mask.bytes().all(|b| b.is_ascii_digit()) {
         return Vec::new();
     }
+    // Fast path: nearly every real mask fits in 64 bits (one bit per action).
+    if let Ok(value) = mask.parse::<u64>() {
+        return (0..limit.min(64))
+            .filter(|bit| value >> bit & 1 == 1)
+            .collect();
+    }
     let mut digits: Vec<u8> = mask
         .bytes()
         .map(|b| b - b'0')

@@ -18,7 +18,7 @@ use super::{Clock, FailMode, KeyFn, Limiter, RateLimit, RateLimitStore, insert_h
 /// Key used for requests whose key function found nothing. They share one
 /// budget: a misconfigured key function then throttles visibly instead of
 /// silently disabling the limit.
-const UNKEYED: &str = "unkeyed";
+pub(super) const UNKEYED: &str = "unkeyed";
 
 /// Applies one [`RateLimit`] per key to every request of the wrapped service.
 ///

@@ -12,6 +12,12 @@
 //!   [`RateLimitKey`] extension, else the client IP), checks, and answers
 //!   429/503 or adds the headers to the response. Put it inside `ClerkLayer`
 //!   (`.layer(rate_limit).layer(clerk)`) so the session is known.
+//! - Declared limits: `#[protect(rate_limit = "10/10s")]` and
+//!   `#[public(rate_limit = "10/10s")]` put the limit in the route's
+//!   [`Policy`](crate::Policy); the handler's guard counts the request right
+//!   after the policy check passed, in the [`RouteLimiter`] installed with
+//!   [`ClerkLayer::rate_limiter`](crate::ClerkLayer::rate_limiter) (else one
+//!   in-memory store per process), one budget per route and caller.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -25,6 +31,7 @@
 //! ```
 
 mod clock;
+mod grammar;
 mod key;
 mod layer;
 mod limiter;
@@ -32,6 +39,7 @@ mod memory;
 #[cfg(feature = "redis")]
 pub mod redis;
 mod response;
+mod route;
 mod spec;
 mod window;
 
@@ -45,6 +53,8 @@ pub use layer::{RateLimitLayer, RateLimitService};
 pub use limiter::{FailMode, Limiter};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 pub use response::{RateLimitRejection, insert_headers};
+pub use route::RouteLimiter;
+pub(crate) use route::{InstalledLimiter, enforce};
 pub use spec::{MAX_REQUESTS, MAX_WINDOW, RateLimit, RateLimitParseError};
 
 /// The future returned by [`RateLimitStore::check`].

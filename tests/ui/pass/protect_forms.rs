@@ -87,7 +87,7 @@ pub async fn with_extractors(Path(id): Path<i64>, user: UserId) -> String {
 }
 
 fn protected(rule: Rule) -> Policy {
-    Policy::Protected(Protection { rule, allow_pending: false })
+    Policy::Protected(Protection { rule, allow_pending: false, rate_limit: None })
 }
 
 fn fresh(level: FactorLevel, after_minutes: u32) -> Rule {
@@ -118,7 +118,7 @@ fn main() {
     );
     assert_eq!(
         policy_of(&onboarding),
-        Policy::Protected(Protection { rule: Rule::SignedIn, allow_pending: true })
+        Policy::Protected(Protection { rule: Rule::SignedIn, allow_pending: true, rate_limit: None })
     );
     // Nested rules borrow `'static` slices, so the expectations are consts.
     const DELETE_ITEM: Policy = Policy::Protected(Protection {
@@ -127,6 +127,7 @@ fn main() {
             Rule::Fresh(Reverification { level: SecondFactor, after_minutes: 10 }),
         ]),
         allow_pending: false,
+        rate_limit: None,
     });
     const NESTED: Policy = Policy::Protected(Protection {
         rule: Rule::All(&[
@@ -137,6 +138,7 @@ fn main() {
             ]),
         ]),
         allow_pending: true,
+        rate_limit: None,
     });
     assert_eq!(policy_of(&delete_item), DELETE_ITEM);
     assert_eq!(policy_of(&nested), NESTED);

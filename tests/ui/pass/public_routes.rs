@@ -51,7 +51,7 @@ fn main() {
     assert_eq!(table.len(), 9);
     assert_eq!(
         table[0],
-        Route { method: "GET", path: "/", policy: Policy::Public, handler: "index" }
+        Route { method: "GET", path: "/", policy: Policy::PUBLIC, handler: "index" }
     );
     assert_eq!(table[7].method, "DELETE");
     assert_eq!(table[7].path, "/api/items/{id}");

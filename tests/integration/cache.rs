@@ -1,0 +1,199 @@
+//! The verified-token cache is never a way around verification: expired
+//! tokens fall out, revoked sessions are refused at once, and only the exact
+//! verified text can hit an entry (issue 7).
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use clerk_runtime::backend::{BackendClient, RetryPolicy};
+use clerk_runtime::{DevIssuer, DevSession, Verifier};
+use clerk_tests::fake_clerk::{FakeClerk, Reply, session_json};
+
+const NOW: i64 = 1_700_000_000;
+
+fn issuer() -> &'static DevIssuer {
+    static ISSUER: OnceLock<DevIssuer> = OnceLock::new();
+    ISSUER.get_or_init(|| DevIssuer::new().unwrap())
+}
+
+/// A verifier whose clock the test moves.
+fn verifier_with_clock() -> (Verifier, Arc<AtomicI64>) {
+    let clock = Arc::new(AtomicI64::new(NOW));
+    let now = clock.clone();
+    let verifier = Verifier::builder()
+        .pem(issuer().public_key_pem())
+        .clock(move || now.load(Ordering::SeqCst))
+        .build()
+        .unwrap();
+    (verifier, clock)
+}
+
+fn session(sid: &str) -> DevSession {
+    DevSession::new("user_1").session_id(sid).issued_at(NOW)
+}
+
+async fn reason(verifier: &Verifier, token: &str) -> &'static str {
+    verifier.verify(token).await.unwrap_err().reason()
+}
+
+#[tokio::test]
+async fn cached_token_falls_out_once_the_clock_passes_exp_and_skew() {
+    let (verifier, clock) = verifier_with_clock();
+    let token = issuer().mint(&session("sess_1")); // exp = NOW + 60, skew 5 s
+    verifier.verify(&token).await.unwrap();
+
+    clock.store(NOW + 64, Ordering::SeqCst);
+    assert!(verifier.verify(&token).await.is_ok());
+    clock.store(NOW + 65, Ordering::SeqCst);
+    assert_eq!(reason(&verifier, &token).await, "token-expired");
+}
+
+#[tokio::test]
+async fn cached_token_is_not_served_before_it_is_valid() {
+    // A clock that steps back (NTP) must not make the cache vouch for a
+    // token the pipeline would call not yet active.
+    let (verifier, clock) = verifier_with_clock();
+    let token = issuer().mint(&session("sess_1")); // nbf = NOW - 5, iat = NOW
+    verifier.verify(&token).await.unwrap();
+
+    clock.store(NOW - 20, Ordering::SeqCst);
+    assert!(verifier.verify(&token).await.is_err());
+}
+
+#[tokio::test]
+async fn revoked_session_is_rejected_at_once_even_when_cached() {
+    let (verifier, _) = verifier_with_clock();
+    let token = issuer().mint(&session("sess_1"));
+    verifier.verify(&token).await.unwrap();
+
+    verifier.revoke_session("sess_1");
+
+    assert_eq!(reason(&verifier, &token).await, "session-revoked");
+}
+
+#[tokio::test]
+async fn revoked_session_rejects_its_tokens_never_seen_before() {
+    let (verifier, _) = verifier_with_clock();
+    verifier.revoke_session("sess_1");
+
+    let token = issuer().mint(&session("sess_1"));
+    assert_eq!(reason(&verifier, &token).await, "session-revoked");
+}
+
+#[tokio::test]
+async fn revoking_one_session_leaves_other_sessions_cached() {
+    let (verifier, _) = verifier_with_clock();
+    let other = issuer().mint(&session("sess_2"));
+    let before = verifier.verify(&other).await.unwrap();
+
+    verifier.revoke_session("sess_1");
+
+    let after = verifier.verify(&other).await.unwrap();
+    assert!(Arc::ptr_eq(&before, &after), "still served from the cache");
+}
+
+#[tokio::test]
+async fn revocation_is_forgotten_after_its_tokens_can_no_longer_be_valid() {
+    let (verifier, clock) = verifier_with_clock();
+    verifier.revoke_session("sess_1");
+
+    let later =
+        NOW + i64::try_from(clerk_runtime::verify::REVOKED_SESSION_MEMORY.as_secs()).unwrap() + 1;
+    clock.store(later, Ordering::SeqCst);
+    let token = issuer().mint(&session("sess_1").issued_at(later));
+    assert!(verifier.verify(&token).await.is_ok());
+}
+
+#[tokio::test]
+async fn revoking_through_the_backend_client_rejects_the_session_at_once() {
+    let fake = FakeClerk::start(|r, _| {
+        let id = r.path().split('/').nth(3).unwrap_or_default().to_owned();
+        Reply::json(200, session_json(&id, "user_1", "revoked"))
+    })
+    .await;
+    let (verifier, _) = verifier_with_clock();
+    let hook = verifier.clone();
+    let clerk = BackendClient::builder("sk_test_cache")
+        .base_url(&fake.url)
+        .timeout(Duration::from_secs(5))
+        .retry(RetryPolicy {
+            max_attempts: 1,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(1),
+        })
+        .on_session_revoked(move |sid| hook.revoke_session(sid))
+        .build()
+        .unwrap();
+    let token = issuer().mint(&session("sess_9"));
+    verifier.verify(&token).await.unwrap();
+
+    clerk.revoke_session("sess_9").await.unwrap();
+
+    assert_eq!(reason(&verifier, &token).await, "session-revoked");
+}
+
+/// `token` with the middle base64url character of part `part` changed.
+fn tamper(token: &str, part: usize) -> String {
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let mut chars: Vec<char> = parts[part].chars().collect();
+    let mid = chars.len() / 2;
+    chars[mid] = if chars[mid] == 'A' { 'B' } else { 'A' };
+    parts[part] = chars.into_iter().collect();
+    parts.join(".")
+}
+
+#[tokio::test]
+async fn tampered_signature_of_a_cached_token_is_rejected() {
+    let (verifier, _) = verifier_with_clock();
+    let token = issuer().mint(&session("sess_1"));
+    verifier.verify(&token).await.unwrap();
+
+    let forged = tamper(&token, 2);
+    assert_eq!(reason(&verifier, &forged).await, "token-invalid-signature");
+}
+
+#[tokio::test]
+async fn tampered_payload_of_a_cached_token_is_rejected() {
+    let (verifier, _) = verifier_with_clock();
+    let token = issuer().mint(&session("sess_1"));
+    verifier.verify(&token).await.unwrap();
+
+    // A real edit of the claims, re-encoded, keeping the cached signature.
+    let mut parts: Vec<&str> = token.split('.').collect();
+    let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let edited = URL_SAFE_NO_PAD.encode(payload.replace("user_1", "user_2"));
+    parts[1] = &edited;
+    let forged = parts.join(".");
+
+    assert_eq!(reason(&verifier, &forged).await, "token-invalid-signature");
+    assert_eq!(reason(&verifier, &forged).await, "token-invalid-signature");
+}
+
+#[tokio::test]
+async fn cached_token_with_extra_characters_is_not_a_hit() {
+    let (verifier, _) = verifier_with_clock();
+    let token = issuer().mint(&session("sess_1"));
+    verifier.verify(&token).await.unwrap();
+
+    for forged in [
+        format!("{token}A"),
+        format!("{token}."),
+        format!(" {token}"),
+    ] {
+        assert!(verifier.verify(&forged).await.is_err(), "{forged:.12}...");
+    }
+}
+
+#[tokio::test]
+async fn tampered_token_is_not_cached_after_failing() {
+    let (verifier, _) = verifier_with_clock();
+    let token = issuer().mint(&session("sess_1"));
+    let forged = tamper(&token, 2);
+
+    assert!(verifier.verify(&forged).await.is_err());
+    assert!(verifier.verify(&forged).await.is_err());
+    assert!(verifier.verify(&token).await.is_ok());
+}
