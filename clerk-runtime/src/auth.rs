@@ -239,6 +239,13 @@ impl Auth {
         self.0.expires_at
     }
 
+    /// How long the token was issued for (`exp - iat`, seconds); `None`
+    /// without `iat`. Used by lifetime limits (template verifiers, presets).
+    pub fn lifetime(&self) -> Option<i64> {
+        self.issued_at()
+            .map(|iat| self.expires_at().saturating_sub(iat))
+    }
+
     /// Before this instant the token is not valid (`nbf`, unix seconds).
     pub fn not_before(&self) -> Option<i64> {
         self.0.not_before

@@ -19,6 +19,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Map, Value, json};
 
 use crate::error::ConfigError;
+use crate::template::{JwtTemplate, ShortcodeValues};
 use crate::verify::{Clock, Verifier, system_now};
 
 /// Default issuer of dev tokens.
@@ -178,6 +179,22 @@ impl DevIssuer {
         payload.remove("sid");
         payload.remove("v");
         self.sign_claims(payload)
+    }
+
+    /// Mint a token from `template` for `session`, as Clerk's
+    /// `getToken({ template })` would: the template's shortcodes resolved
+    /// from the session (see [`ShortcodeValues`]), `sub` the session's user,
+    /// living the template's lifetime, no `sid`.
+    pub fn mint_jwt_template(&self, template: &JwtTemplate, session: &DevSession) -> String {
+        let mut claims = template.render(&session.shortcode_values());
+        if let Value::Object(map) = &mut claims {
+            // Clerk's reserved claims are not template-controlled.
+            map.insert("sub".into(), Value::from(session.user_id.as_str()));
+            if let Some(azp) = &session.azp {
+                map.insert("azp".into(), Value::from(azp.as_str()));
+            }
+        }
+        self.mint_template(&template.name, claims, template.lifetime)
     }
 
     /// Sign arbitrary header and payload text as given (for malformed-token
@@ -414,6 +431,8 @@ pub struct DevSession {
     custom: Value,
     lifetime: i64,
     issued_at: Option<i64>,
+    email: Option<String>,
+    public_metadata: Value,
 }
 
 impl DevSession {
@@ -435,6 +454,8 @@ impl DevSession {
             custom: Value::Object(Map::new()),
             lifetime: i64::try_from(DEFAULT_LIFETIME.as_secs()).unwrap_or(60),
             issued_at: None,
+            email: None,
+            public_metadata: Value::Null,
         }
     }
 
@@ -524,6 +545,34 @@ impl DevSession {
     pub fn lifetime(mut self, lifetime: Duration) -> Self {
         self.lifetime = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX);
         self
+    }
+
+    /// Primary email address, for `{{user.primary_email_address}}` in templates.
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Public metadata (a JSON object), for `{{user.public_metadata}}` in templates.
+    pub fn public_metadata(mut self, metadata: Value) -> Self {
+        self.public_metadata = metadata;
+        self
+    }
+
+    /// What JWT-template shortcodes resolve to for this session.
+    pub fn shortcode_values(&self) -> ShortcodeValues {
+        ShortcodeValues {
+            user_id: self.user_id.clone(),
+            session_id: Some(self.session_id.clone()),
+            email: self.email.clone(),
+            public_metadata: self.public_metadata.clone(),
+            org_id: self.org.as_ref().map(|o| o.id.clone()),
+            org_slug: self.org.as_ref().map(|o| o.slug.clone()),
+            org_role: self
+                .org
+                .as_ref()
+                .map(|o| format!("org:{}", strip_org(&o.role))),
+        }
     }
 
     /// `iat` in unix seconds (default: the issuer's clock); `nbf = iat - 5`.

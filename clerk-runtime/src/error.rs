@@ -96,6 +96,15 @@ pub enum VerifyError {
     /// The session was revoked through this process (`Verifier::revoke_session`).
     #[error("the session was revoked; sign in again")]
     SessionRevoked,
+    /// `exp - iat` is longer than the configured maximum lifetime (template
+    /// verifiers, session presets), or `iat` is absent so the lifetime is unknown.
+    #[error("token lifetime {lifetime:?} s exceeds the allowed maximum of {max} s")]
+    LifetimeTooLong {
+        /// `exp - iat` in seconds; `None` when the token has no `iat`.
+        lifetime: Option<i64>,
+        /// The configured maximum in seconds.
+        max: i64,
+    },
 }
 
 impl VerifyError {
@@ -120,6 +129,7 @@ impl VerifyError {
             Self::InvalidIssuer => "token-invalid-issuer",
             Self::SessionPending => "session-pending",
             Self::SessionRevoked => "session-revoked",
+            Self::LifetimeTooLong { .. } => "token-lifetime-too-long",
         }
     }
 }

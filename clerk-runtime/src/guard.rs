@@ -28,6 +28,7 @@ use crate::auth::SessionStatus;
 use crate::claims::{ClaimError, FromClaims};
 use crate::layer::AuthState;
 use crate::policy::{Decision, Policy, Rule};
+use crate::presets::ActiveSettings;
 use crate::ratelimit::{RateLimit, RateLimitRejection};
 use crate::response::{AuthRejection, RejectionKind, renders_as_page};
 
@@ -124,8 +125,17 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
     let Policy::Protected(protection) = policy else {
         return Ok(());
     };
+    let settings = parts.extensions.get::<ActiveSettings>().map(|s| s.0);
+    let protection = settings.map_or(*protection, |s| s.adjust(*protection));
     let auth = signed_in_session(parts)?;
-    check_protection(policy, &auth).map_err(|kind| AuthRejection::new(kind, parts))?;
+    check_protection(&Policy::Protected(protection), &auth)
+        .map_err(|kind| AuthRejection::new(kind, parts))?;
+    if settings.is_some_and(|s| !s.fresh_enough(&protection.rule, &auth)) {
+        let kind = RejectionKind::Forbidden {
+            reason: REVERIFICATION_ERROR,
+        };
+        return Err(AuthRejection::new(kind, parts));
+    }
     if protection.allow_pending {
         parts.extensions.insert(PendingAllowed);
     }
@@ -201,6 +211,9 @@ pub(crate) fn inactive_reason(auth: &Auth) -> &'static str {
     }
 }
 
+/// Clerk's reason for a stale session on a reverification-protected route.
+const REVERIFICATION_ERROR: &str = "reverification-error";
+
 /// Reason for a pending session on a route that does not accept one.
 pub(crate) const SESSION_PENDING: &str = "session-pending";
 
@@ -216,8 +229,7 @@ fn denial_reason(rule: &Rule, auth: &Auth) -> &'static str {
         Rule::Permission(_) => "permission-required",
         Rule::Feature(_) => "feature-required",
         Rule::Plan(_) => "plan-required",
-        // Clerk's reason for a stale session on a reverification-protected route.
-        Rule::Fresh(_) => "reverification-error",
+        Rule::Fresh(_) => REVERIFICATION_ERROR,
         Rule::Condition(_) => "condition-failed",
         Rule::All(rules) => rules
             .iter()

@@ -24,12 +24,15 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::auth::Auth;
+use crate::backend::BackendClient;
 use crate::config::ClerkConfig;
 use crate::dev::DevIssuer;
 use crate::error::{ConfigError, Error, VerifyError};
 use crate::guard::USER_ID_HEADER;
+use crate::presets::{ActiveSettings, SessionPreset, SessionSettings};
 use crate::ratelimit::{DecisionSlot, InstalledLimiter, RouteLimiter, insert_headers};
 use crate::response::{RejectionKind, ResponseConfig, ResponseMode, Responses};
+use crate::sessions::SessionControl;
 use crate::source::{CookieSuffix, TokenSource, token_source};
 use crate::token::MAX_TOKEN_BYTES;
 use crate::verify::Verifier;
@@ -121,6 +124,8 @@ struct Shared {
     verifier: Verifier,
     suffix: Option<CookieSuffix>,
     responses: Arc<ResponseConfig>,
+    settings: Option<SessionSettings>,
+    sessions: Option<SessionControl>,
     rate_limiter: Option<Arc<RouteLimiter>>,
 }
 
@@ -133,6 +138,8 @@ impl ClerkLayer {
                 verifier,
                 suffix: None,
                 responses: Arc::new(ResponseConfig::default()),
+                settings: None,
+                sessions: None,
                 rate_limiter: None,
             }),
         }
@@ -190,6 +197,29 @@ impl ClerkLayer {
     /// (Clerk's behaviour for non-page requests).
     pub fn not_found_instead(mut self, enabled: bool) -> Self {
         self.responses_mut().not_found_instead = enabled;
+        self
+    }
+
+    /// Apply a session preset (see [`presets`](crate::presets) for what
+    /// each one enforces): shorthand for `session_settings(preset.settings())`.
+    pub fn preset(self, preset: SessionPreset) -> Self {
+        self.session_settings(preset.settings())
+    }
+
+    /// Apply session settings: token lifetime limit here, default freshness
+    /// and pending-session refusal in every `#[protect]` guard.
+    pub fn session_settings(mut self, settings: SessionSettings) -> Self {
+        self.shared_mut().settings = Some(settings);
+        self
+    }
+
+    /// The Backend API client the [`Sessions`](crate::Sessions) extractor
+    /// uses to sign sessions out. Revocations through it are also applied to
+    /// this layer's verifier at once (`Verifier::revoke_session`), so a
+    /// signed-out session's token is refused on the next request.
+    pub fn backend_client(mut self, client: BackendClient) -> Self {
+        let verifier = self.shared.verifier.clone();
+        self.shared_mut().sessions = Some(SessionControl::new(client, verifier));
         self
     }
 
@@ -266,6 +296,12 @@ where
             let extensions = request.extensions_mut();
             extensions.insert(state);
             extensions.insert(Responses(Arc::clone(&shared.responses)));
+            if let Some(settings) = shared.settings {
+                extensions.insert(ActiveSettings(settings));
+            }
+            if let Some(sessions) = &shared.sessions {
+                extensions.insert(sessions.clone());
+            }
             if let Some(limiter) = &shared.rate_limiter {
                 extensions.insert(InstalledLimiter(Arc::clone(limiter)));
             }
@@ -308,7 +344,13 @@ impl Shared {
                 Some(uat) if auth.issued_at().is_none_or(|iat| iat < uat) => {
                     signed_out(SignedOutReason::IssuedBeforeClientUat)
                 }
-                _ => AuthState::SignedIn(auth),
+                _ => match self
+                    .settings
+                    .and_then(|settings| settings.token_lifetime_error(&auth))
+                {
+                    Some(error) => failed(error, from),
+                    None => AuthState::SignedIn(auth),
+                },
             },
             Err(error) => failed(error, from),
         }

@@ -6,6 +6,9 @@
 //! request.
 #![deny(missing_docs)]
 
+// Lets `#[derive(Claims)]` (which names `::clerk_runtime`) run inside this crate.
+extern crate self as clerk_runtime;
+
 pub mod auth;
 pub mod backend;
 pub mod catalog;
@@ -18,10 +21,13 @@ mod guard;
 pub mod jwks;
 pub mod layer;
 pub mod policy;
+pub mod presets;
 pub mod ratelimit;
 pub mod response;
 pub mod routes;
+pub mod sessions;
 pub mod source;
+pub mod template;
 pub mod token;
 pub mod verify;
 
@@ -36,8 +42,11 @@ pub use extract::{Claims, MaybeAuth};
 pub use guard::{USER_ID_HEADER, UserId};
 pub use layer::{AuthState, ClerkLayer};
 pub use policy::{Policy, Rule};
+pub use presets::{SessionPreset, SessionSettings};
 pub use response::{AuthRejection, ResponseMode};
 pub use routes::{Route, Routes};
+pub use sessions::Sessions;
+pub use template::{JwtTemplate, TemplateVerifier};
 pub use verify::Verifier;
 
 /// What most applications import: `use clerk_runtime::prelude::*;`.
