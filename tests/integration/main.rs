@@ -2,8 +2,10 @@
 
 mod backend;
 mod dev;
+mod faults;
 mod jwks;
 mod layer;
+mod limits;
 mod macros;
 mod oracle;
 mod routes;

@@ -2,3 +2,4 @@
 
 pub mod fake_clerk;
 pub mod jwks_server;
+pub mod raw_http;
