@@ -9,6 +9,24 @@ use serde::Deserialize;
 
 pub use custom::{ClaimError, ClaimSet, FromClaims};
 
+/// Longest `fea`, `pla`, `o.per` or `o.fpm` string we decode, in bytes.
+///
+/// Browsers cap a cookie (so a whole cookie-borne session token) at 4 KiB,
+/// so no genuine claim list is longer; the cap bounds the decoding work
+/// (the `fpm` masks are decimal bigints halved once per action).
+pub const MAX_CLAIM_LIST_BYTES: usize = 4 * 1024;
+
+/// Most organization permissions one token may carry (v1 list or v2
+/// decoded). A 4 KiB token holds a few hundred at most; v2 masks multiply
+/// features by actions, so the decoder stops here instead of materialising
+/// up to features x actions strings from a few KiB of claims.
+pub const MAX_ORG_PERMISSIONS: usize = 1024;
+
+/// Most bytes of decoded organization permissions per token: with
+/// [`MAX_ORG_PERMISSIONS`] this bounds what one `Auth` holds (long feature
+/// and action names would otherwise be repeated up to 1024 times).
+pub const MAX_ORG_PERMISSION_BYTES: usize = 64 * 1024;
+
 /// Why verified claims could not be turned into an [`Auth`](crate::auth::Auth).
 ///
 /// The verifier reports any of these as `token-invalid`.
@@ -26,6 +44,24 @@ pub enum ClaimsError {
         /// The claim name: `exp`, `iat` or `nbf`.
         claim: &'static str,
     },
+    /// A list claim (`fea`, `pla`, `o.per`, `o.fpm`) is longer than
+    /// [`MAX_CLAIM_LIST_BYTES`].
+    #[error("the `{claim}` claim is {len} bytes, more than the {max} byte limit")]
+    ClaimTooLong {
+        /// The claim name.
+        claim: &'static str,
+        /// Its length in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The organization permissions (v1 `org_permissions`, or v2 as decoded
+    /// from `fea`/`per`/`fpm`) exceed [`MAX_ORG_PERMISSIONS`] entries or
+    /// [`MAX_ORG_PERMISSION_BYTES`] bytes.
+    #[error(
+        "the organization permissions exceed {MAX_ORG_PERMISSIONS} entries or {MAX_ORG_PERMISSION_BYTES} bytes"
+    )]
+    TooManyPermissions,
     /// A `v` claim this crate does not know how to read.
     #[error("unsupported session token version {0}; this crate reads v1 and v2")]
     UnsupportedVersion(u8),

@@ -13,6 +13,14 @@ use http::header::{AUTHORIZATION, COOKIE};
 const SESSION_COOKIE: &str = "__session";
 const CLIENT_UAT_COOKIE: &str = "__client_uat";
 
+/// Most `Cookie` header bytes read per request, over all `Cookie` headers
+/// (HTTP/2 may send one header per cookie). Browsers cap a cookie at 4 KiB
+/// and Clerk's own cookies take a few KiB; 64 KiB is far above any real
+/// request while bounding the scan whatever the server's header limits are.
+/// Headers past the budget are not read (so a `__session` there is not
+/// seen: the request is signed out, never signed in by it).
+pub const MAX_COOKIE_BYTES: usize = 64 * 1024;
+
 /// Where the request's session token was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenSource<'a> {
@@ -84,7 +92,12 @@ pub fn token_source<'a>(headers: &'a HeaderMap, suffix: Option<&CookieSuffix>) -
         return TokenSource::Header(token);
     }
     let mut cookies = Found::default();
+    let mut budget = MAX_COOKIE_BYTES;
     for header in headers.get_all(COOKIE) {
+        let Some(rest) = budget.checked_sub(header.len()) else {
+            break;
+        };
+        budget = rest;
         let Ok(header) = header.to_str() else {
             continue;
         };
@@ -262,6 +275,30 @@ mod tests {
     #[test]
     fn empty_session_cookie_is_no_token() {
         let h = headers(&[("cookie", "__session=; __client_uat=5")]);
+        assert_eq!(token_source(&h, None), TokenSource::None);
+    }
+
+    /// A Cookie header of exactly `len` bytes ending in `__session=t`.
+    fn cookie_of_len(len: usize) -> String {
+        let tail = "; __session=t";
+        format!("a={}{tail}", "x".repeat(len - 2 - tail.len()))
+    }
+
+    #[test]
+    fn cookie_bytes_up_to_the_limit_are_read_one_more_is_not() {
+        let h = headers(&[("cookie", &cookie_of_len(MAX_COOKIE_BYTES))]);
+        assert_eq!(token_source(&h, None).token(), Some("t"));
+        let h = headers(&[("cookie", &cookie_of_len(MAX_COOKIE_BYTES + 1))]);
+        assert_eq!(token_source(&h, None), TokenSource::None);
+    }
+
+    #[test]
+    fn cookie_budget_spans_all_cookie_headers() {
+        let filler = "a=".to_owned() + &"x".repeat(MAX_COOKIE_BYTES - 2 - 11);
+        // 11 bytes left: `__session=t` fits exactly; one byte more does not.
+        let h = headers(&[("cookie", &filler), ("cookie", "__session=t")]);
+        assert_eq!(token_source(&h, None).token(), Some("t"));
+        let h = headers(&[("cookie", &filler), ("cookie", "__session=tt")]);
         assert_eq!(token_source(&h, None), TokenSource::None);
     }
 

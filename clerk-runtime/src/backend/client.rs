@@ -26,6 +26,12 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// a request path, so a stuck call must fail rather than hold the handler.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Largest response body read from the Backend API. The biggest legitimate
+/// answer is a 500-session list (~1 KiB each) or a user with Clerk's maximum
+/// metadata (3 x 8 KiB); 4 MiB leaves ample room while bounding the memory a
+/// misbehaving server or proxy can make each call use.
+pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
 /// Called with the session id after each successful revocation.
 type SessionRevokedHook = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -226,7 +232,7 @@ impl BackendClient {
         if let Some(body) = &call.body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(transport)?;
+        let mut response = request.send().await.map_err(transport)?;
         let status = response.status();
         let retry_after = response
             .headers()
@@ -234,7 +240,7 @@ impl BackendClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let bytes = response.bytes().await.map_err(transport)?;
+        let bytes = read_capped(&mut response, status).await?;
         tracing::debug!(method = %call.method, path = %call.path, status = status.as_u16(), "Clerk Backend API call");
 
         if status.is_success() {
@@ -287,6 +293,36 @@ impl BackendClient {
             .take(SNIPPET_CHARS)
             .collect()
     }
+}
+
+/// Reads the body, refusing it once it exceeds [`MAX_RESPONSE_BYTES`]: a
+/// declared `Content-Length` above the limit is refused before reading, a
+/// streamed body as soon as the limit is crossed (never buffered whole).
+async fn read_capped(
+    response: &mut reqwest::Response,
+    status: StatusCode,
+) -> Result<Vec<u8>, Failed> {
+    let too_large = || Failed {
+        error: BackendError::TooLarge {
+            status,
+            limit: MAX_RESPONSE_BYTES,
+        },
+        retry: Retry::No,
+    };
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// One Backend API call.

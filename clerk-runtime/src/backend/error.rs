@@ -93,6 +93,16 @@ pub enum BackendError {
     /// connection refused or reset).
     #[error("Clerk Backend API: transport error: {0}")]
     Transport(#[source] reqwest::Error),
+    /// The response body was larger than
+    /// [`MAX_RESPONSE_BYTES`](crate::backend::MAX_RESPONSE_BYTES); reading
+    /// stopped at the limit (a misbehaving server or proxy cannot exhaust memory).
+    #[error("Clerk Backend API: response body larger than {limit} bytes ({status})")]
+    TooLarge {
+        /// The HTTP status of the response.
+        status: StatusCode,
+        /// The limit that was exceeded.
+        limit: usize,
+    },
     /// A success response whose body is not the expected JSON.
     #[error(
         "Clerk Backend API: unexpected response body ({status}): {message}; body starts with {snippet:?}"
@@ -130,7 +140,8 @@ impl BackendError {
             Self::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Self::Server { status, .. }
             | Self::Api { status, .. }
-            | Self::Decode { status, .. } => Some(*status),
+            | Self::Decode { status, .. }
+            | Self::TooLarge { status, .. } => Some(*status),
             Self::InvalidArgument(_) | Self::Timeout | Self::Transport(_) => None,
         }
     }

@@ -32,7 +32,7 @@ mod users;
 
 pub use client::{
     BackendClient, BackendClientBuilder, DEFAULT_API_URL, DEFAULT_API_VERSION,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, RetryPolicy,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES, RetryPolicy,
 };
 pub use error::{BackendError, ClerkApiError};
 pub use sessions::{ListSessions, MAX_LIST_LIMIT, Session, SessionStatus};

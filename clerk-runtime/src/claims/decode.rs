@@ -4,7 +4,10 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
-use super::{ClaimsError, RawClaims, RawOrg, mask};
+use super::{
+    ClaimsError, MAX_CLAIM_LIST_BYTES, MAX_ORG_PERMISSION_BYTES, MAX_ORG_PERMISSIONS, RawClaims,
+    RawOrg, mask,
+};
 use crate::auth::normalize_org_key;
 use crate::auth::{Actor, Auth, AuthData, Entitlements, Organization, SessionStatus, TokenVersion};
 
@@ -12,6 +15,7 @@ impl Auth {
     /// Builds the session from verified claims; `payload` is the decoded
     /// JSON payload text, kept for [`Auth::claims`].
     pub(crate) fn from_claims(raw: RawClaims, payload: Box<str>) -> Result<Auth, ClaimsError> {
+        check_list_lengths(&raw)?;
         let user_id = match raw.sub {
             Some(Value::String(sub)) if !sub.is_empty() => sub.into_boxed_str(),
             _ => return Err(ClaimsError::InvalidSubject),
@@ -32,7 +36,10 @@ impl Auth {
             ),
             Some(2) => (
                 TokenVersion::V2,
-                raw.o.and_then(|o| v2_org(o, features.as_ref())),
+                raw.o
+                    .map(|o| v2_org(o, features.as_ref()))
+                    .transpose()?
+                    .flatten(),
             ),
             Some(other) => return Err(ClaimsError::UnsupportedVersion(other)),
         };
@@ -60,6 +67,41 @@ impl Auth {
             claims: OnceLock::new(),
         })))
     }
+}
+
+/// The list claims are bounded before any of them is split or decoded.
+fn check_list_lengths(raw: &RawClaims) -> Result<(), ClaimsError> {
+    let org = raw.o.as_ref();
+    let lists = [
+        ("fea", raw.fea.as_deref()),
+        ("pla", raw.pla.as_deref()),
+        ("o.per", org.and_then(|o| o.per.as_deref())),
+        ("o.fpm", org.and_then(|o| o.fpm.as_deref())),
+    ];
+    for (claim, value) in lists {
+        if let Some(len) = value
+            .map(str::len)
+            .filter(|len| *len > MAX_CLAIM_LIST_BYTES)
+        {
+            return Err(ClaimsError::ClaimTooLong {
+                claim,
+                len,
+                max: MAX_CLAIM_LIST_BYTES,
+            });
+        }
+    }
+    if raw
+        .org_permissions
+        .as_ref()
+        .is_some_and(|p| !within_permission_limits(p.len(), p.iter().map(String::len).sum()))
+    {
+        return Err(ClaimsError::TooManyPermissions);
+    }
+    Ok(())
+}
+
+fn within_permission_limits(count: usize, bytes: usize) -> bool {
+    count <= MAX_ORG_PERMISSIONS && bytes <= MAX_ORG_PERMISSION_BYTES
 }
 
 /// Unix seconds from a JSON number; fractions are truncated toward the past.
@@ -119,29 +161,39 @@ fn v1_org(
     ))
 }
 
-fn v2_org(o: RawOrg, features: Option<&Entitlements>) -> Option<Organization> {
-    let id = non_empty(o.id)?;
+fn v2_org(o: RawOrg, features: Option<&Entitlements>) -> Result<Option<Organization>, ClaimsError> {
+    let Some(id) = non_empty(o.id) else {
+        return Ok(None);
+    };
     let permissions = match (features, o.per.as_deref(), o.fpm.as_deref()) {
-        (Some(features), Some(per), Some(fpm)) => v2_permissions(features, per, fpm),
+        (Some(features), Some(per), Some(fpm)) => {
+            v2_permissions(features, per, fpm).ok_or(ClaimsError::TooManyPermissions)?
+        }
         _ => Vec::new(),
     };
-    Some(Organization::new(
+    Ok(Some(Organization::new(
         id,
         non_empty(o.slg),
         o.rol.as_deref().and_then(normalized_role),
         permissions,
-    ))
+    )))
 }
 
 /// Clerk's v2 permission decoding (semantics §2): organization feature `i`
-/// gets action `j` when bit `j` of mask `i` is set.
-pub(crate) fn v2_permissions(features: &Entitlements, per: &str, fpm: &str) -> Vec<Box<str>> {
+/// gets action `j` when bit `j` of mask `i` is set. `None` as soon as the
+/// result would exceed [`MAX_ORG_PERMISSIONS`] or [`MAX_ORG_PERMISSION_BYTES`].
+pub(crate) fn v2_permissions(
+    features: &Entitlements,
+    per: &str,
+    fpm: &str,
+) -> Option<Vec<Box<str>>> {
     if per.is_empty() || fpm.is_empty() {
-        return Vec::new();
+        return Some(Vec::new());
     }
     let actions: Vec<&str> = per.split(',').map(str::trim).collect();
     let mut masks = fpm.split(',').map(str::trim);
     let mut permissions = Vec::new();
+    let mut bytes = 0;
     for feature in features.org_names() {
         // Features past the last mask have none.
         let Some(mask) = masks.next() else { break };
@@ -154,10 +206,14 @@ pub(crate) fn v2_permissions(features: &Entitlements, per: &str, fpm: &str) -> V
             permission.push_str(feature);
             permission.push(':');
             permission.push_str(action);
+            bytes += permission.len();
+            if !within_permission_limits(permissions.len() + 1, bytes) {
+                return None;
+            }
             permissions.push(permission.into_boxed_str());
         }
     }
-    permissions
+    Some(permissions)
 }
 
 #[cfg(test)]
@@ -286,6 +342,99 @@ mod tests {
         let auth = v2_org("o:a", "read", "1");
         assert_eq!(auth.org_role(), Some("org:admin"));
         assert_eq!(auth.version(), TokenVersion::V2);
+    }
+
+    /// `n` ones in decimal: the mask granting actions `0..n`.
+    fn all_ones(n: u32) -> String {
+        ((num_bigint::BigUint::from(1u8) << n) - 1u8).to_string()
+    }
+
+    fn v2_org_result(fea: &str, per: &str, fpm: &str) -> Result<Auth, ClaimsError> {
+        let mut payload = base();
+        payload["v"] = json!(2);
+        payload["fea"] = json!(fea);
+        payload["o"] = json!({"id": "org_1", "rol": "admin", "per": per, "fpm": fpm});
+        auth_from_json(payload)
+    }
+
+    #[test]
+    fn list_claims_at_the_length_limit_are_accepted_one_byte_more_is_refused() {
+        use crate::claims::MAX_CLAIM_LIST_BYTES as MAX;
+        let at_limit = format!("o:{}", "f".repeat(MAX - 2));
+        let over = format!("{at_limit}f");
+        for claim in ["fea", "pla", "o.per", "o.fpm"] {
+            let build = |value: &str| {
+                let mut payload = base();
+                payload["v"] = json!(2);
+                payload["o"] = json!({"id": "org_1"});
+                match claim {
+                    "o.per" => payload["o"]["per"] = json!(value),
+                    "o.fpm" => payload["o"]["fpm"] = json!(value),
+                    name => payload[name] = json!(value),
+                }
+                auth_from_json(payload)
+            };
+            assert!(build(&at_limit).is_ok(), "{claim} at {MAX} bytes");
+            assert_eq!(
+                build(&over).unwrap_err(),
+                ClaimsError::ClaimTooLong {
+                    claim,
+                    len: MAX + 1,
+                    max: MAX
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn v2_decoded_permissions_at_the_count_limit_are_accepted_one_more_is_refused() {
+        use crate::claims::MAX_ORG_PERMISSIONS as MAX;
+        let per = vec!["a"; MAX + 1].join(",");
+        let auth = v2_org_result("o:f", &per, &all_ones(MAX as u32)).expect("at the limit");
+        assert_eq!(auth.org().unwrap().permissions().len(), MAX);
+        assert_eq!(
+            v2_org_result("o:f", &per, &all_ones(MAX as u32 + 1)).unwrap_err(),
+            ClaimsError::TooManyPermissions
+        );
+    }
+
+    #[test]
+    fn v2_decoded_permissions_at_the_byte_limit_are_accepted_one_more_is_refused() {
+        use crate::claims::MAX_ORG_PERMISSION_BYTES as MAX;
+        // Each permission `org:<1018 f>:a` is exactly 1024 bytes.
+        let fea = format!("o:{}", "f".repeat(1018));
+        let per = vec!["a"; 65].join(",");
+        let fits = (MAX / 1024) as u32;
+        let auth = v2_org_result(&fea, &per, &all_ones(fits)).expect("at the limit");
+        let total: usize = auth.org().unwrap().permissions().map(str::len).sum();
+        assert_eq!(total, MAX);
+        assert_eq!(
+            v2_org_result(&fea, &per, &all_ones(fits + 1)).unwrap_err(),
+            ClaimsError::TooManyPermissions
+        );
+    }
+
+    #[test]
+    fn v1_permission_list_at_the_count_limit_is_accepted_one_more_is_refused() {
+        use crate::claims::MAX_ORG_PERMISSIONS as MAX;
+        let list = |n: usize| (0..n).map(|i| format!("org:f:a{i}")).collect::<Vec<_>>();
+        let mut payload = base();
+        payload["org_id"] = json!("org_1");
+        payload["org_permissions"] = json!(list(MAX));
+        assert_eq!(
+            auth_from_json(payload.clone())
+                .unwrap()
+                .org()
+                .unwrap()
+                .permissions()
+                .len(),
+            MAX
+        );
+        payload["org_permissions"] = json!(list(MAX + 1));
+        assert_eq!(
+            auth_from_json(payload).unwrap_err(),
+            ClaimsError::TooManyPermissions
+        );
     }
 
     #[test]
@@ -516,17 +665,18 @@ mod properties {
                 scopes.iter().enumerate().map(|(i, s)| (*s, format!("f{i}"))).collect();
             let actions: Vec<String> = (0..action_count).map(|i| format!("a{i}")).collect();
             let fea_claim = fea.iter().map(|(s, n)| format!("{s}:{n}")).collect::<Vec<_>>().join(",");
-            let got: Vec<String> = v2_permissions(
+            let got: Option<Vec<String>> = v2_permissions(
                 &Entitlements::parse(&fea_claim),
                 &actions.join(","),
                 &masks.join(","),
             )
-            .into_iter()
-            .map(String::from)
-            .collect();
+            .map(|p| p.into_iter().map(String::from).collect());
             // Clerk trims each mask before reading it.
             let masks_trimmed: Vec<String> = masks.iter().map(|m| m.trim().to_owned()).collect();
-            prop_assert_eq!(got, reference(&fea, &actions, &masks_trimmed));
+            let expected = reference(&fea, &actions, &masks_trimmed);
+            // Past the permission limit the token is refused, not truncated.
+            let expected = (expected.len() <= crate::claims::MAX_ORG_PERMISSIONS).then_some(expected);
+            prop_assert_eq!(got, expected);
         }
 
         #[test]
