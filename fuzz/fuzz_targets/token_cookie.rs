@@ -69,7 +69,8 @@ fuzz_target!(|input: Input<'_>| {
     // The layer, as a request sees it.
     let service = ClerkLayer::new(fx.verifier.clone()).layer(tower::service_fn(
         |req: Request<()>| async move {
-            Ok::<_, Infallible>(req.extensions().get::<AuthState>().cloned())
+            let state = req.extensions().get::<AuthState>().cloned();
+            Ok::<_, Infallible>(http::Response::new(state))
         },
     ));
     let request = Request::builder()
@@ -80,6 +81,7 @@ fuzz_target!(|input: Input<'_>| {
         .runtime
         .block_on(async move { service.oneshot(request).await })
         .expect("infallible")
+        .into_body()
         .expect("the layer always stores an AuthState");
     if let AuthState::SignedIn(auth) = &state {
         let (token, uat) = match token_source(&headers, None) {
