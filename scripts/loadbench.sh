@@ -6,6 +6,9 @@
 #   clerk-nocache        (opt-in: MODES=...) the same with the token cache off
 #   jwt-authorizer       jwt-authorizer (latest) layer, a new token every request
 #   jsonwebtoken         hand-written middleware calling jsonwebtoken::decode, new token
+#   example-cached       the example app (`--example app`, Clerk mode: CLERK_JWT_KEY),
+#   example-cold         GET /api/data (a SQLite query), same token / a new token
+#                        each request: its RSS under load (issue 7), not a ratio
 # Server: 1 tokio worker pinned to core $SERVER_CPU; wrk: 1 thread on core $WRK_CPU;
 # loopback only. Rounds alternate the order (A B .. B A) so drift hits every mode alike.
 # Prints a markdown table: req/s (median of rounds, range), ratio to bare, p99,
@@ -27,7 +30,7 @@ POOL=${POOL:-20000}
 SERVER_CPU=${SERVER_CPU:-0}
 WRK_CPU=${WRK_CPU:-1}
 PORT=${PORT:-38080}
-MODES=${MODES:-"bare clerk-cached clerk-cold jwt-authorizer jsonwebtoken"}
+MODES=${MODES:-"bare clerk-cached clerk-cold jwt-authorizer jsonwebtoken example-cached example-cold"}
 
 if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -50,6 +53,11 @@ fi
 echo "building the bench server (release)..." >&2
 cargo build --release --quiet --manifest-path "$BENCH/Cargo.toml"
 BIN=$CARGO_TARGET_DIR/release/loadbench
+EXAMPLE=$CARGO_TARGET_DIR/release/examples/app
+if [[ " $MODES " == *" example-"* ]]; then
+  echo "building the example app (release)..." >&2
+  cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" -p clerk-examples --example app
+fi
 DATA=$CARGO_TARGET_DIR/tokens-$POOL
 if [ ! -s "$DATA/tokens.txt" ] || [ ! -s "$DATA/key.pem" ]; then
   echo "minting $POOL tokens (once; kept in $DATA)..." >&2
@@ -57,10 +65,11 @@ if [ ! -s "$DATA/tokens.txt" ] || [ ! -s "$DATA/key.pem" ]; then
 fi
 
 RESULTS=$(mktemp)
+EXAMPLE_DB=$(mktemp -d)
 SERVER_PID=
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
-  rm -f "$RESULTS"
+  rm -rf "$RESULTS" "$EXAMPLE_DB"
 }
 trap cleanup EXIT
 
@@ -90,9 +99,21 @@ run_mode() {
     clerk-nocache) server=clerk-nocache; tokens=$DATA/tokens.txt ;;
     jwt-authorizer) server=jwt-authorizer; tokens=$DATA/tokens.txt ;;
     jsonwebtoken) server=jsonwebtoken; tokens=$DATA/tokens.txt ;;
+    example-cached) server=example; tokens=$DATA/token.txt ;;
+    example-cold) server=example; tokens=$DATA/tokens.txt ;;
     *) echo "unknown mode $mode" >&2; return 1 ;;
   esac
-  taskset -c "$SERVER_CPU" "$BIN" serve "$server" "$DATA" "$PORT" 2>/dev/null &
+  if [ "$server" = example ]; then
+    # Real-Clerk mode with networkless keys: what a deployment runs, fed
+    # the bench tokens (an org admin with org:data:read). One worker, as
+    # every other mode.
+    CLERK_JWT_KEY=$(cat "$DATA/key.pem") CLERK_ISSUER=https://clerk.bench.example.com \
+      CLERK_AUTHORIZED_PARTIES=https://app.example.com RUST_LOG=warn PORT=$PORT \
+      DATABASE_URL=$EXAMPLE_DB/app.db TOKIO_WORKER_THREADS=1 \
+      taskset -c "$SERVER_CPU" "$EXAMPLE" >/dev/null 2>&1 &
+  else
+    taskset -c "$SERVER_CPU" "$BIN" serve "$server" "$DATA" "$PORT" 2>/dev/null &
+  fi
   SERVER_PID=$!
   wait_for_port
   local url=http://127.0.0.1:$PORT/api/data

@@ -184,7 +184,7 @@ impl Fixture {
         verifier
     }
 
-    fn auth(&self, token: &str) -> std::sync::Arc<Auth> {
+    fn auth(&self, token: &str) -> Auth {
         ready(self.warm_verifier().verify_at(token, NOW)).expect("valid")
     }
 }

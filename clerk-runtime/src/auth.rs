@@ -173,6 +173,13 @@ impl Actor {
 }
 
 impl Auth {
+    /// Whether `a` and `b` are handles to one verification: true for two
+    /// [`Verifier::verify`](crate::verify::Verifier::verify) calls the second
+    /// of which the verified-token cache answered.
+    pub fn ptr_eq(a: &Auth, b: &Auth) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+
     /// The user id (`sub`, `user_...`).
     pub fn user_id(&self) -> &str {
         &self.0.user_id

@@ -24,7 +24,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        handler_session(parts).map(|auth| Auth::clone(&auth))
+        handler_session(parts)
     }
 }
 
@@ -48,7 +48,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Auth {
 }
 
 /// The request's authentication outcome, signed in or not; never rejects
-/// except without a `ClerkLayer` (500). Shares the session's `Arc`.
+/// except without a `ClerkLayer` (500). Shares the session's handle.
 #[derive(Debug, Clone)]
 pub struct MaybeAuth {
     state: AuthState,
@@ -70,12 +70,12 @@ impl MaybeAuth {
     }
 
     /// The session, when signed in (pending sessions only where the route accepts them).
-    pub fn auth(&self) -> Option<&Arc<Auth>> {
+    pub fn auth(&self) -> Option<&Auth> {
         self.state.auth().filter(|_| self.pending_allowed)
     }
 
-    /// The session as an owned `Arc`, like [`MaybeAuth::auth`].
-    pub fn into_auth(self) -> Option<Arc<Auth>> {
+    /// The session, owned, like [`MaybeAuth::auth`].
+    pub fn into_auth(self) -> Option<Auth> {
         let allowed = self.pending_allowed;
         match self.state {
             AuthState::SignedIn(auth) if allowed => Some(auth),

@@ -26,9 +26,8 @@ use http::request::Parts;
 use crate::auth::Auth;
 use crate::auth::SessionStatus;
 use crate::claims::{ClaimError, FromClaims};
-use crate::layer::AuthState;
+use crate::layer::{AuthState, LayerContext};
 use crate::policy::{Decision, Policy, Rule};
-use crate::presets::ActiveSettings;
 use crate::ratelimit::{RateLimit, RateLimitRejection};
 use crate::response::{AuthRejection, RejectionKind, renders_as_page};
 
@@ -125,7 +124,7 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
     let Policy::Protected(protection) = policy else {
         return Ok(());
     };
-    let settings = parts.extensions.get::<ActiveSettings>().map(|s| s.0);
+    let settings = LayerContext::of(&parts.extensions).and_then(LayerContext::settings);
     let protection = settings.map_or(*protection, |s| s.adjust(*protection));
     let auth = signed_in_session(parts)?;
     check_protection(&Policy::Protected(protection), &auth)
@@ -152,17 +151,17 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
 }
 
 /// The request's session, or the rejection for its absence.
-pub(crate) fn signed_in_session(parts: &Parts) -> Result<Arc<Auth>, AuthRejection> {
+pub(crate) fn signed_in_session(parts: &Parts) -> Result<Auth, AuthRejection> {
     match parts.extensions.get::<AuthState>() {
         None => Err(AuthRejection::missing_layer()),
-        Some(AuthState::SignedIn(auth)) => Ok(Arc::clone(auth)),
+        Some(AuthState::SignedIn(auth)) => Ok(auth.clone()),
         Some(state) => Err(AuthRejection::new(state.rejection_kind(), parts)),
     }
 }
 
 /// The session a handler may use: signed in, and not `pending` unless the
 /// route's guard accepted pending sessions.
-pub(crate) fn handler_session(parts: &Parts) -> Result<Arc<Auth>, AuthRejection> {
+pub(crate) fn handler_session(parts: &Parts) -> Result<Auth, AuthRejection> {
     let auth = signed_in_session(parts)?;
     if !usable_by_handler(&auth, parts) {
         return Err(AuthRejection::new(
@@ -242,9 +241,9 @@ fn denial_reason(rule: &Rule, auth: &Auth) -> &'static str {
 /// The signed-in user's id, put in request extensions by the guard of a
 /// protected route (an extractor too: 401 when absent).
 ///
-/// Holds the session's `Arc`, so it costs no allocation.
+/// Holds the session's handle, so it costs no allocation.
 #[derive(Clone)]
-pub struct UserId(Arc<Auth>);
+pub struct UserId(Auth);
 
 impl UserId {
     /// The user id (`user_...`).

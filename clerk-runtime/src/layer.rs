@@ -16,10 +16,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
-use http::{HeaderMap, Request};
+use http::{Extensions, HeaderMap, Request};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -29,9 +29,9 @@ use crate::config::ClerkConfig;
 use crate::dev::DevIssuer;
 use crate::error::{ConfigError, Error, VerifyError};
 use crate::guard::USER_ID_HEADER;
-use crate::presets::{ActiveSettings, SessionPreset, SessionSettings};
-use crate::ratelimit::{DecisionSlot, InstalledLimiter, RouteLimiter, insert_headers};
-use crate::response::{RejectionKind, ResponseConfig, ResponseMode, Responses};
+use crate::presets::{SessionPreset, SessionSettings};
+use crate::ratelimit::{Decision, RouteLimiter, insert_headers};
+use crate::response::{RejectionKind, ResponseConfig, ResponseMode};
 use crate::sessions::SessionControl;
 use crate::source::{CookieSuffix, TokenSource, token_source};
 use crate::token::MAX_TOKEN_BYTES;
@@ -42,7 +42,7 @@ use crate::verify::Verifier;
 #[non_exhaustive]
 pub enum AuthState {
     /// A verified session (possibly `pending`: routes decide whether that counts).
-    SignedIn(Arc<Auth>),
+    SignedIn(Auth),
     /// No usable session, for a reason that is not a verification failure.
     SignedOut(SignedOutReason),
     /// A token was presented and failed verification.
@@ -75,7 +75,7 @@ impl SignedOutReason {
 
 impl AuthState {
     /// The verified session, pending or not.
-    pub fn auth(&self) -> Option<&Arc<Auth>> {
+    pub fn auth(&self) -> Option<&Auth> {
         match self {
             AuthState::SignedIn(auth) => Some(auth),
             _ => None,
@@ -293,26 +293,63 @@ where
             // Only the guard may say who the user is.
             request.headers_mut().remove(USER_ID_HEADER);
             let state = shared.authenticate(request.headers()).await;
+            let context = LayerContext(Arc::new(ContextData {
+                shared,
+                decision: OnceLock::new(),
+            }));
             let extensions = request.extensions_mut();
             extensions.insert(state);
-            extensions.insert(Responses(Arc::clone(&shared.responses)));
-            if let Some(settings) = shared.settings {
-                extensions.insert(ActiveSettings(settings));
-            }
-            if let Some(sessions) = &shared.sessions {
-                extensions.insert(sessions.clone());
-            }
-            if let Some(limiter) = &shared.rate_limiter {
-                extensions.insert(InstalledLimiter(Arc::clone(limiter)));
-            }
-            let slot = DecisionSlot::default();
-            extensions.insert(slot.clone());
+            extensions.insert(context.clone());
             let mut response = inner.call(request).await?;
-            if let Some(decision) = slot.0.get() {
+            if let Some(decision) = context.0.decision.get() {
                 insert_headers(decision, response.headers_mut());
             }
             Ok(response)
         })
+    }
+}
+
+/// What `ClerkLayer` hands guards and extractors besides the public
+/// [`AuthState`]: its options, and a slot for the rate-limit decision. One
+/// extension for all of it, so a request pays one allocation here rather
+/// than one per option.
+#[derive(Clone)]
+pub(crate) struct LayerContext(Arc<ContextData>);
+
+struct ContextData {
+    shared: Arc<Shared>,
+    /// Where the guard leaves an admitted request's rate-limit decision; the
+    /// layer writes the `RateLimit-*` headers from it on the way out, since
+    /// an extractor can refuse a request but never touch the response.
+    decision: OnceLock<Decision>,
+}
+
+impl LayerContext {
+    /// The context of a request that went through `ClerkLayer`.
+    pub(crate) fn of(extensions: &Extensions) -> Option<&LayerContext> {
+        extensions.get::<LayerContext>()
+    }
+
+    pub(crate) fn responses(&self) -> &Arc<ResponseConfig> {
+        &self.0.shared.responses
+    }
+
+    pub(crate) fn settings(&self) -> Option<SessionSettings> {
+        self.0.shared.settings
+    }
+
+    pub(crate) fn sessions(&self) -> Option<&SessionControl> {
+        self.0.shared.sessions.as_ref()
+    }
+
+    pub(crate) fn rate_limiter(&self) -> Option<&RouteLimiter> {
+        self.0.shared.rate_limiter.as_deref()
+    }
+
+    /// Records the decision for the response headers; set once, as a
+    /// handler has one guard.
+    pub(crate) fn record_decision(&self, decision: Decision) {
+        let _ = self.0.decision.set(decision);
     }
 }
 

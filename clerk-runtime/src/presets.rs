@@ -196,10 +196,6 @@ impl SessionSettings {
     }
 }
 
-/// The layer's settings as stored in request extensions, read by the guard.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ActiveSettings(pub(crate) SessionSettings);
-
 #[derive(Serialize)]
 struct Enforced {
     max_token_lifetime: Option<u64>,

@@ -13,6 +13,8 @@ use http::header::{ACCEPT, HOST, LOCATION, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
+use crate::layer::LayerContext;
+
 /// How rejections are rendered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ResponseMode {
@@ -51,14 +53,9 @@ impl ResponseConfig {
 pub(crate) fn renders_as_page(parts: &Parts) -> bool {
     parts
         .extensions
-        .get::<Responses>()
-        .is_some_and(|Responses(config)| config.renders_as_page(&parts.headers))
+        .get::<LayerContext>()
+        .is_some_and(|context| context.responses().renders_as_page(&parts.headers))
 }
-
-/// The layer's [`ResponseConfig`] as stored in request extensions (one `Arc`
-/// clone per request).
-#[derive(Debug, Clone)]
-pub(crate) struct Responses(pub(crate) Arc<ResponseConfig>);
 
 /// What went wrong, independent of how it is rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,7 +128,7 @@ enum Render {
 impl AuthRejection {
     /// Builds the rejection for the request in `parts`.
     pub(crate) fn new(kind: RejectionKind, parts: &Parts) -> Self {
-        let Some(Responses(config)) = parts.extensions.get::<Responses>() else {
+        let Some(config) = LayerContext::of(&parts.extensions).map(LayerContext::responses) else {
             return Self::missing_layer();
         };
         let page = config.renders_as_page(&parts.headers);

@@ -24,8 +24,6 @@
 //! }
 //! ```
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
@@ -37,6 +35,7 @@ use serde_json::json;
 use crate::auth::Auth;
 use crate::backend::{BackendClient, BackendError, ListSessions, Session, SessionStatus};
 use crate::guard::handler_session;
+use crate::layer::LayerContext;
 use crate::response::{AuthRejection, RejectionKind};
 use crate::verify::Verifier;
 
@@ -65,7 +64,7 @@ impl SessionControl {
 /// it answers 500 `backend-client-missing`.
 #[derive(Debug, Clone)]
 pub struct Sessions {
-    auth: Arc<Auth>,
+    auth: Auth,
     session_id: Box<str>,
     control: SessionControl,
 }
@@ -196,7 +195,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Sessions {
             };
             return Err(AuthRejection::new(kind, parts).into());
         };
-        let Some(control) = parts.extensions.get::<SessionControl>().cloned() else {
+        let Some(control) = LayerContext::of(&parts.extensions)
+            .and_then(LayerContext::sessions)
+            .cloned()
+        else {
             tracing::error!(
                 "clerk: the Sessions extractor needs ClerkLayer::backend_client(BackendClient)"
             );

@@ -6,7 +6,7 @@
 //! Verified tokens are cached by their full text until their `exp` (never
 //! longer); the cached path is one hash lookup and two integer comparisons.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -37,11 +37,6 @@ pub const REVOKED_SESSION_MEMORY: Duration = Duration::from_secs(3600);
 /// each, well under 1 MiB in all). When full, the revocation closest to
 /// its deadline is forgotten first.
 pub const REVOKED_SESSIONS_CAPACITY: usize = 10_000;
-
-/// When the token cache is full of live entries, 1/16 of it is evicted:
-/// small enough that freeing them does not stall a request, large enough
-/// that the O(capacity) scan behind it runs once per 625 inserts.
-const EVICT_FRACTION: usize = 16;
 
 /// Hasher of the cache maps. Keys are whole ~1 KiB tokens: SipHash spends
 /// ~0.3 µs on one, foldhash ~20 ns (`verify/cache_hit` bench). Its per-map
@@ -119,13 +114,13 @@ impl Verifier {
     }
 
     /// Verify `token` against the verifier's clock.
-    pub async fn verify(&self, token: &str) -> Result<Arc<Auth>, VerifyError> {
+    pub async fn verify(&self, token: &str) -> Result<Auth, VerifyError> {
         let now = (self.inner.clock)();
         self.verify_at(token, now).await
     }
 
     /// Verify `token` as of `now` (unix seconds).
-    pub async fn verify_at(&self, token: &str, now: i64) -> Result<Arc<Auth>, VerifyError> {
+    pub async fn verify_at(&self, token: &str, now: i64) -> Result<Auth, VerifyError> {
         // Before the cache lookup: an oversized token must not even be hashed.
         if token.len() > token::MAX_TOKEN_BYTES {
             return Err(VerifyError::TooLarge {
@@ -145,7 +140,7 @@ impl Verifier {
         {
             return Err(VerifyError::SessionRevoked);
         }
-        let auth = Arc::new(verified.auth);
+        let auth = verified.auth;
         self.inner.cache.insert(
             token,
             CacheEntry {
@@ -516,7 +511,7 @@ pub fn system_now() -> i64 {
 }
 
 struct CacheEntry {
-    auth: Arc<Auth>,
+    auth: Auth,
     valid_from: i64,
     exp: i64,
     sid: Option<Box<str>>,
@@ -533,7 +528,13 @@ struct TokenCache {
 #[derive(Default)]
 struct CacheMap {
     generation: u64,
-    entries: HashMap<Box<str>, CacheEntry, CacheHasher>,
+    entries: HashMap<Arc<str>, CacheEntry, CacheHasher>,
+    /// Tokens in insertion order; the map holds no token without a place
+    /// here. Eviction pops the oldest, which (all session tokens sharing one
+    /// lifetime) is also the closest to its `exp`: O(1) per insert, where a
+    /// scan for expired entries touched every entry of a cache that outgrows
+    /// the CPU caches, and cost a cold request microseconds (issue 7).
+    order: VecDeque<Arc<str>>,
     /// Revoked session ids and until when they are refused. Kept across
     /// key rotations: a revoked session stays revoked whatever key signed it.
     revoked: HashMap<Box<str>, i64, CacheHasher>,
@@ -547,7 +548,7 @@ impl TokenCache {
         }
     }
 
-    fn get(&self, token: &str, now: i64, generation: u64) -> Option<Arc<Auth>> {
+    fn get(&self, token: &str, now: i64, generation: u64) -> Option<Auth> {
         // A poisoned lock can only come from a panic inside a HashMap
         // operation; the map is still structurally valid.
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
@@ -560,6 +561,7 @@ impl TokenCache {
         if self.capacity == 0 {
             return;
         }
+        let key: Arc<str> = Arc::from(token);
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         // Checked again under the write lock: a revocation that raced this
         // verification must not leave its token cached.
@@ -570,26 +572,30 @@ impl TokenCache {
         {
             return;
         }
+        let mut evicted = Vec::new();
         if map.generation != entry.generation {
-            map.entries.clear();
+            evicted.extend(map.entries.drain());
+            map.order.clear();
             map.generation = entry.generation;
         }
-        if map.entries.len() >= self.capacity {
-            map.entries.retain(|_, e| e.exp > now);
-            if map.entries.len() >= self.capacity {
-                // Full of live tokens (traffic of ever-new tokens): evict a
-                // slice, in the map's arbitrary order, rather than all of
-                // it. Freeing 10 000 sessions at once stalled the request
-                // that did it for milliseconds: p99 ×8 under cold load.
-                let mut evict = (self.capacity / EVICT_FRACTION).max(1);
-                map.entries.retain(|_, _| {
-                    let keep = evict == 0;
-                    evict = evict.saturating_sub(1);
-                    keep
-                });
-            }
+        // Full: the oldest goes. Not full: an expired oldest goes anyway, so
+        // a quiet cache shrinks back instead of holding dead tokens.
+        while map.order.len() >= self.capacity
+            || map
+                .order
+                .front()
+                .is_some_and(|oldest| map.entries.get(oldest).is_none_or(|e| e.exp <= now))
+        {
+            let Some(oldest) = map.order.pop_front() else {
+                break;
+            };
+            evicted.extend(map.entries.remove_entry(&oldest));
         }
-        map.entries.insert(Box::from(token), entry);
+        map.order.push_back(Arc::clone(&key));
+        evicted.extend(map.entries.insert(key.clone(), entry).map(|e| (key, e)));
+        drop(map);
+        // Freed after the lock: other requests need not wait for the allocator.
+        drop(evicted);
     }
 
     fn is_revoked(&self, sid: &str, now: i64) -> bool {
@@ -599,6 +605,8 @@ impl TokenCache {
 
     fn invalidate_session(&self, sid: &str, until: i64, now: i64) {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        // Their places in `order` stay until popped; removing an absent
+        // key then is a no-op.
         map.entries.retain(|_, e| e.sid.as_deref() != Some(sid));
         if map.revoked.len() >= REVOKED_SESSIONS_CAPACITY && !map.revoked.contains_key(sid) {
             map.revoked.retain(|_, deadline| *deadline > now);
@@ -623,17 +631,15 @@ mod tests {
 
     fn entry(exp: i64, sid: &str, generation: u64) -> CacheEntry {
         CacheEntry {
-            auth: Arc::new(
-                Auth::from_claims(
-                    RawClaims {
-                        sub: Some(Value::from("user_1")),
-                        exp: Some(Value::from(exp)),
-                        ..RawClaims::default()
-                    },
-                    "{}".into(),
-                )
-                .unwrap(),
-            ),
+            auth: Auth::from_claims(
+                RawClaims {
+                    sub: Some(Value::from("user_1")),
+                    exp: Some(Value::from(exp)),
+                    ..RawClaims::default()
+                },
+                "{}".into(),
+            )
+            .unwrap(),
             valid_from: 0,
             exp,
             sid: Some(sid.into()),
@@ -702,14 +708,37 @@ mod tests {
     }
 
     #[test]
-    fn full_cache_of_live_tokens_evicts_a_slice_not_everything() {
+    fn full_cache_of_live_tokens_evicts_the_oldest() {
         let cache = TokenCache::new(32);
         for i in 0..33 {
             cache.insert(&format!("t{i}"), entry(100, "s", 0), 10);
         }
-        let len = cache.map.read().unwrap().entries.len();
-        assert_eq!(len, 32 - 32 / EVICT_FRACTION + 1);
+        assert_eq!(cache.map.read().unwrap().entries.len(), 32);
+        assert!(cache.get("t0", 50, 0).is_none());
+        assert!(cache.get("t1", 50, 0).is_some());
         assert!(cache.get("t32", 50, 0).is_some());
+    }
+
+    #[test]
+    fn expired_oldest_makes_room_before_the_cache_is_full() {
+        let cache = TokenCache::new(32);
+        cache.insert("old", entry(20, "s", 0), 10);
+        cache.insert("new", entry(100, "s", 0), 30);
+        let map = cache.map.read().unwrap();
+        assert_eq!(map.entries.len(), 1);
+        assert_eq!(map.order.len(), 1);
+    }
+
+    #[test]
+    fn the_same_token_inserted_twice_stays_bounded() {
+        let cache = TokenCache::new(2);
+        for _ in 0..5 {
+            cache.insert("t", entry(100, "s", 0), 10);
+        }
+        cache.insert("u", entry(100, "s", 0), 10);
+        let map = cache.map.read().unwrap();
+        assert!(map.order.len() <= 2 && map.entries.len() <= 2);
+        assert!(map.entries.contains_key("u"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_runtime::backend::{BackendClient, RetryPolicy};
-use clerk_runtime::{DevIssuer, DevSession, Verifier};
+use clerk_runtime::{Auth, DevIssuer, DevSession, Verifier};
 use clerk_tests::fake_clerk::{FakeClerk, Reply, session_json};
 
 const NOW: i64 = 1_700_000_000;
@@ -92,7 +92,7 @@ async fn revoking_one_session_leaves_other_sessions_cached() {
     verifier.revoke_session("sess_1");
 
     let after = verifier.verify(&other).await.unwrap();
-    assert!(Arc::ptr_eq(&before, &after), "still served from the cache");
+    assert!(Auth::ptr_eq(&before, &after), "still served from the cache");
 }
 
 #[tokio::test]

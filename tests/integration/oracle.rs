@@ -293,7 +293,7 @@ async fn claims_and_has_agree_with_clerk_sdk_on_random_sessions() {
     for (((token, checks), clerk), case) in tokens.iter().zip(&verdicts).zip(&cases) {
         let ours = verifier.verify_at(token, T0 + 10).await;
         let id = case["id"].as_str().expect("id");
-        compare(ours.as_deref().map_err(|e| e.reason()), clerk, checks, id);
+        compare(ours.as_ref().map_err(|e| e.reason()), clerk, checks, id);
     }
 }
 
@@ -322,7 +322,7 @@ async fn time_checks_agree_with_clerk_sdk_at_every_edge() {
     for ((o, clerk), case) in offsets.iter().zip(&verdicts).zip(&cases) {
         let ours = verifier.verify_at(&token, T0 + o).await;
         let id = case["id"].as_str().expect("id");
-        compare(ours.as_deref().map_err(|e| e.reason()), clerk, &[], id);
+        compare(ours.as_ref().map_err(|e| e.reason()), clerk, &[], id);
     }
 }
 
@@ -444,7 +444,7 @@ async fn rejections_agree_with_clerk_sdk() {
             );
             continue;
         }
-        compare(ours.as_deref().map_err(|e| e.reason()), clerk, &[], id);
+        compare(ours.as_ref().map_err(|e| e.reason()), clerk, &[], id);
     }
 }
 

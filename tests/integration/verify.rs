@@ -1,11 +1,11 @@
 //! The verification pipeline: one test per rule and reason (semantics §3).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use clerk_runtime::{ClerkConfig, DevIssuer, DevSession, Verifier};
+use clerk_runtime::{Auth, ClerkConfig, DevIssuer, DevSession, Verifier};
 use clerk_tests::jwks_server::{JwksServer, jwks_of};
 use serde_json::{Value, json};
 
@@ -426,7 +426,7 @@ async fn second_verification_is_served_from_the_cache() {
     let token = issuer().mint(&session());
     let first = verifier.verify_at(&token, NOW).await.unwrap();
     let second = verifier.verify_at(&token, NOW + 1).await.unwrap();
-    assert!(Arc::ptr_eq(&first, &second));
+    assert!(Auth::ptr_eq(&first, &second));
 }
 
 #[tokio::test]

@@ -185,7 +185,7 @@ mod tests {
 
     fn signed_in(user: &str) -> AuthState {
         let payload = serde_json::json!({"sub": user, "sid": "sess_1", "exp": 2_000_000_000});
-        AuthState::SignedIn(Arc::new(crate::claims::auth_from_json(payload).unwrap()))
+        AuthState::SignedIn(crate::claims::auth_from_json(payload).unwrap())
     }
 
     #[test]

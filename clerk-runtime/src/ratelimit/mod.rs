@@ -54,7 +54,7 @@ pub use limiter::{FailMode, Limiter};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 pub use response::{RateLimitRejection, insert_headers};
 pub use route::RouteLimiter;
-pub(crate) use route::{DecisionSlot, InstalledLimiter, enforce};
+pub(crate) use route::enforce;
 pub use spec::{MAX_REQUESTS, MAX_WINDOW, RateLimit, RateLimitParseError};
 
 /// The future returned by [`RateLimitStore::check`].

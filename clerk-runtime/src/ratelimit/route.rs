@@ -23,6 +23,7 @@ use super::{
     Decision, KeyFn, Limiter, MemoryStore, RateLimit, RateLimitRejection, RateLimitStore,
     RequestKey,
 };
+use crate::layer::LayerContext;
 
 /// The limiter and key function behind declared per-route limits.
 ///
@@ -106,16 +107,6 @@ impl fmt::Debug for RouteLimiter {
     }
 }
 
-/// The installed limiter, put in request extensions by `ClerkLayer`.
-#[derive(Clone)]
-pub(crate) struct InstalledLimiter(pub(crate) Arc<RouteLimiter>);
-
-/// Where the guard leaves an admitted request's decision for `ClerkLayer`,
-/// which writes the `RateLimit-*` headers on the way out: an extractor can
-/// refuse a request but never touch the response that follows.
-#[derive(Clone, Default)]
-pub(crate) struct DecisionSlot(pub(crate) Arc<std::sync::OnceLock<Decision>>);
-
 /// `<METHOD> <path template>:<request key>`. HEAD counts as GET: axum serves
 /// it with the GET handler, so it is the same route.
 fn store_key(method: &Method, path: &str, request_key: Option<&str>) -> String {
@@ -145,15 +136,14 @@ pub(crate) async fn enforce<P: ?Sized>(
     parts: &mut Parts,
     limit: RateLimit,
 ) -> Result<(), RateLimitRejection> {
-    let installed = parts.extensions.get::<InstalledLimiter>().cloned();
-    let limiter = match &installed {
-        Some(InstalledLimiter(limiter)) => limiter,
-        None => RouteLimiter::process_default(),
-    };
+    let context = LayerContext::of(&parts.extensions).cloned();
+    let limiter = context
+        .as_ref()
+        .and_then(LayerContext::rate_limiter)
+        .unwrap_or_else(|| RouteLimiter::process_default());
     if let Some(decision) = limiter.check(parts, limit, type_name::<P>()).await? {
-        if let Some(DecisionSlot(slot)) = parts.extensions.get::<DecisionSlot>() {
-            // Set once: a handler has one guard.
-            let _ = slot.set(decision);
+        if let Some(context) = &context {
+            context.record_decision(decision);
         }
         parts.extensions.insert(decision);
     }

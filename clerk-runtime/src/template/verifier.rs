@@ -4,7 +4,6 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::claims::DefaultTemplateClaims;
@@ -71,7 +70,7 @@ impl<T> fmt::Debug for TemplateVerifier<T> {
 #[derive(Debug, Clone)]
 pub struct TemplateToken<T> {
     /// The verified token (`user_id()`, `expires_at()`, `claims()` for anything else).
-    pub auth: Arc<Auth>,
+    pub auth: Auth,
     /// The template's claims.
     pub claims: T,
 }
@@ -185,7 +184,7 @@ impl<T: FromClaims> TemplateVerifier<T> {
         &self.verifier
     }
 
-    fn check(&self, auth: Arc<Auth>) -> Result<TemplateToken<T>, TemplateError> {
+    fn check(&self, auth: Auth) -> Result<TemplateToken<T>, TemplateError> {
         if auth.session_id().is_some() {
             return Err(TemplateError::SessionToken);
         }
