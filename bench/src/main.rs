@@ -9,18 +9,24 @@
 //! Modes: `bare`, `clerk` (ClerkLayer + a `#[protect]` route),
 //! `clerk-nocache` (the same with the token cache off),
 //! `jwt-authorizer`, `jsonwebtoken` (a hand-written middleware calling
-//! `jsonwebtoken::decode` per request). Every mode runs on one tokio worker.
+//! `jsonwebtoken::decode` per request), and `raw`: the floor no RS256
+//! verifier can go under (split, base64url, header and claims parse, RSA
+//! verify with a pre-parsed key; no other check). Every mode runs on one
+//! tokio worker.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_lc_rs::signature::{self, ParsedPublicKey};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use clerk_runtime::prelude::*;
 use clerk_runtime::{DevIssuer, DevSession, Verifier};
 use serde::Deserialize;
@@ -113,6 +119,45 @@ struct PeerClaims {
     azp: Option<String>,
 }
 
+/// The floor, as `raw/rsa_verify+parse` in the criterion bench.
+async fn raw_mw(State(key): State<Arc<ParsedPublicKey>>, mut req: Request, next: Next) -> Response {
+    let token = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match token.and_then(|t| raw_verify(&key, t)) {
+        Some(claims) => {
+            req.extensions_mut().insert(claims);
+            next.run(req).await
+        }
+        None => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: String,
+}
+
+fn raw_verify(key: &ParsedPublicKey, token: &str) -> Option<PeerClaims> {
+    let (h, rest) = token.split_once('.')?;
+    let (p, s) = rest.split_once('.')?;
+    let header: RawHeader = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+    if header.alg != "RS256" {
+        return None;
+    }
+    let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
+    key.verify_sig(&token.as_bytes()[..h.len() + 1 + p.len()], &sig)
+        .ok()?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()
+}
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    STANDARD.decode(body).expect("PEM body")
+}
+
 struct JwtState {
     key: jsonwebtoken::DecodingKey,
     validation: jsonwebtoken::Validation,
@@ -163,6 +208,13 @@ async fn app(mode: &str, dir: &Path) -> axum::Router {
                 .layer(ClerkLayer::new(verifier))
                 .into_router()
         }
+        "raw" => {
+            let key = ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, pem_der(&pem))
+                .expect("RSA key");
+            axum::Router::new()
+                .route(route, get(data))
+                .layer(middleware::from_fn_with_state(Arc::new(key), raw_mw))
+        }
         "jsonwebtoken" => {
             let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
             validation.set_issuer(&[ISSUER]);
@@ -193,7 +245,7 @@ async fn app(mode: &str, dir: &Path) -> axum::Router {
             axum::Router::new().route(route, get(data)).layer(layer)
         }
         other => panic!(
-            "unknown mode {other:?}: bare | clerk | clerk-nocache | jsonwebtoken | jwt-authorizer"
+            "unknown mode {other:?}: bare | raw | clerk | clerk-nocache | jsonwebtoken | jwt-authorizer"
         ),
     }
 }

@@ -5,8 +5,11 @@
 //!
 //! Verified tokens are cached by their full text until their `exp` (never
 //! longer); the cached path is one hash lookup and two integer comparisons.
+//! A token is cached on its second verification, not its first: see
+//! [`TokenCache::admit`].
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -141,6 +144,9 @@ impl Verifier {
             return Err(VerifyError::SessionRevoked);
         }
         let auth = verified.auth;
+        if !self.inner.cache.admit(token) {
+            return Ok(auth);
+        }
         self.inner.cache.insert(
             token,
             CacheEntry {
@@ -453,6 +459,11 @@ impl VerifierBuilder {
 
     /// Most verified tokens kept (default [`VERIFIED_CACHE_CAPACITY`]);
     /// `0` turns the cache off, so every call checks the signature.
+    ///
+    /// A token enters the cache on its second verification: the first only
+    /// notes a 64-bit fingerprint of it. A browser's token serves many
+    /// requests in its 60 s, so it pays one extra signature check; a token
+    /// seen once (a burst of new sessions, a scanner) never costs an entry.
     pub fn token_cache_capacity(mut self, capacity: usize) -> Self {
         self.token_cache_capacity = capacity;
         self
@@ -523,6 +534,10 @@ struct CacheEntry {
 struct TokenCache {
     capacity: usize,
     map: RwLock<CacheMap>,
+    /// The doorkeeper of [`TokenCache::admit`]: fingerprints of tokens
+    /// verified once, direct-mapped, a slot per expected entry.
+    seen: Box<[AtomicU64]>,
+    fingerprints: CacheHasher,
 }
 
 #[derive(Default)]
@@ -542,10 +557,36 @@ struct CacheMap {
 
 impl TokenCache {
     fn new(capacity: usize) -> Self {
+        let slots = if capacity == 0 {
+            0
+        } else {
+            capacity.next_power_of_two()
+        };
         Self {
             capacity,
             map: RwLock::new(CacheMap::default()),
+            seen: (0..slots).map(|_| AtomicU64::new(0)).collect(),
+            fingerprints: CacheHasher::default(),
         }
+    }
+
+    /// Whether a token just verified should be cached: only when it was
+    /// verified before (its fingerprint is still in its slot). Caching a
+    /// token that never comes back costs the request microseconds (an entry
+    /// of a few KiB out of a cache bigger than the CPU's, and the eviction of
+    /// another) and buys nothing; with ever-new tokens that was 10% of a
+    /// cold request's time (issue 7). A fingerprint collision only admits a
+    /// verified token early, so the fingerprint needs no secrecy; the slots
+    /// are atomics, so this takes no lock.
+    fn admit(&self, token: &str) -> bool {
+        if self.seen.is_empty() {
+            return false;
+        }
+        // `| 1`: 0 marks an empty slot.
+        let fingerprint = self.fingerprints.hash_one(token) | 1;
+        // `seen.len()` is a power of two.
+        let slot = &self.seen[(fingerprint >> 1) as usize & (self.seen.len() - 1)];
+        slot.swap(fingerprint, Ordering::Relaxed) == fingerprint
     }
 
     fn get(&self, token: &str, now: i64, generation: u64) -> Option<Auth> {
@@ -739,6 +780,22 @@ mod tests {
         let map = cache.map.read().unwrap();
         assert!(map.order.len() <= 2 && map.entries.len() <= 2);
         assert!(map.entries.contains_key("u"));
+    }
+
+    #[test]
+    fn a_token_is_admitted_on_its_second_verification() {
+        let cache = TokenCache::new(4);
+        assert!(!cache.admit("t"));
+        assert!(cache.admit("t"));
+        assert!(cache.admit("t"));
+        assert!(!cache.admit("u"));
+    }
+
+    #[test]
+    fn zero_capacity_admits_nothing() {
+        let cache = TokenCache::new(0);
+        assert!(!cache.admit("t"));
+        assert!(!cache.admit("t"));
     }
 
     #[test]

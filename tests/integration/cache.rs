@@ -35,6 +35,20 @@ fn session(sid: &str) -> DevSession {
     DevSession::new("user_1").session_id(sid).issued_at(NOW)
 }
 
+/// Verifies `token` until the cache holds it (a token is cached on its
+/// second verification) and checks that the cache answers.
+async fn cached(verifier: &Verifier, token: &str) -> Auth {
+    let first = verifier.verify(token).await.unwrap();
+    let second = verifier.verify(token).await.unwrap();
+    let third = verifier.verify(token).await.unwrap();
+    assert!(
+        !Auth::ptr_eq(&first, &second),
+        "cached on its first sighting"
+    );
+    assert!(Auth::ptr_eq(&second, &third), "not served from the cache");
+    third
+}
+
 async fn reason(verifier: &Verifier, token: &str) -> &'static str {
     verifier.verify(token).await.unwrap_err().reason()
 }
@@ -43,7 +57,7 @@ async fn reason(verifier: &Verifier, token: &str) -> &'static str {
 async fn cached_token_falls_out_once_the_clock_passes_exp_and_skew() {
     let (verifier, clock) = verifier_with_clock();
     let token = issuer().mint(&session("sess_1")); // exp = NOW + 60, skew 5 s
-    verifier.verify(&token).await.unwrap();
+    cached(&verifier, &token).await;
 
     clock.store(NOW + 64, Ordering::SeqCst);
     assert!(verifier.verify(&token).await.is_ok());
@@ -57,7 +71,7 @@ async fn cached_token_is_not_served_before_it_is_valid() {
     // token the pipeline would call not yet active.
     let (verifier, clock) = verifier_with_clock();
     let token = issuer().mint(&session("sess_1")); // nbf = NOW - 5, iat = NOW
-    verifier.verify(&token).await.unwrap();
+    cached(&verifier, &token).await;
 
     clock.store(NOW - 20, Ordering::SeqCst);
     assert!(verifier.verify(&token).await.is_err());
@@ -67,7 +81,7 @@ async fn cached_token_is_not_served_before_it_is_valid() {
 async fn revoked_session_is_rejected_at_once_even_when_cached() {
     let (verifier, _) = verifier_with_clock();
     let token = issuer().mint(&session("sess_1"));
-    verifier.verify(&token).await.unwrap();
+    cached(&verifier, &token).await;
 
     verifier.revoke_session("sess_1");
 
@@ -87,7 +101,7 @@ async fn revoked_session_rejects_its_tokens_never_seen_before() {
 async fn revoking_one_session_leaves_other_sessions_cached() {
     let (verifier, _) = verifier_with_clock();
     let other = issuer().mint(&session("sess_2"));
-    let before = verifier.verify(&other).await.unwrap();
+    let before = cached(&verifier, &other).await;
 
     verifier.revoke_session("sess_1");
 
@@ -128,7 +142,7 @@ async fn revoking_through_the_backend_client_rejects_the_session_at_once() {
         .build()
         .unwrap();
     let token = issuer().mint(&session("sess_9"));
-    verifier.verify(&token).await.unwrap();
+    cached(&verifier, &token).await;
 
     clerk.revoke_session("sess_9").await.unwrap();
 
@@ -149,7 +163,7 @@ fn tamper(token: &str, part: usize) -> String {
 async fn tampered_signature_of_a_cached_token_is_rejected() {
     let (verifier, _) = verifier_with_clock();
     let token = issuer().mint(&session("sess_1"));
-    verifier.verify(&token).await.unwrap();
+    cached(&verifier, &token).await;
 
     let forged = tamper(&token, 2);
     assert_eq!(reason(&verifier, &forged).await, "token-invalid-signature");
@@ -159,7 +173,7 @@ async fn tampered_signature_of_a_cached_token_is_rejected() {
 async fn tampered_payload_of_a_cached_token_is_rejected() {
     let (verifier, _) = verifier_with_clock();
     let token = issuer().mint(&session("sess_1"));
-    verifier.verify(&token).await.unwrap();
+    cached(&verifier, &token).await;
 
     // A real edit of the claims, re-encoded, keeping the cached signature.
     let mut parts: Vec<&str> = token.split('.').collect();
@@ -176,7 +190,7 @@ async fn tampered_payload_of_a_cached_token_is_rejected() {
 async fn cached_token_with_extra_characters_is_not_a_hit() {
     let (verifier, _) = verifier_with_clock();
     let token = issuer().mint(&session("sess_1"));
-    verifier.verify(&token).await.unwrap();
+    cached(&verifier, &token).await;
 
     for forged in [
         format!("{token}A"),

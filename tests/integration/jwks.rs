@@ -131,6 +131,8 @@ async fn rotation_accepts_the_new_key_and_drops_the_old_one() {
     let server = JwksServer::start(jwks_of(&[key_a()])).await;
     let verifier = remote(&server, NO_COOLDOWN, &TestClock::new());
     let old = token(key_a(), "user_1");
+    // Twice: the second verification caches it.
+    verifier.verify_at(&old, NOW).await.unwrap();
     verifier.verify_at(&old, NOW).await.unwrap();
 
     server.set_jwks(jwks_of(&[key_b()]));

@@ -177,6 +177,8 @@ async fn token_expires_at_exp_plus_skew() {
 async fn cached_token_is_not_served_past_exp() {
     let verifier = verifier();
     let token = issuer().mint(&session());
+    // Twice: the second verification caches it.
+    verifier.verify_at(&token, NOW).await.unwrap();
     verifier.verify_at(&token, NOW).await.unwrap();
     assert_eq!(reason(&verifier, &token, NOW + 65).await, "token-expired");
 }
@@ -421,12 +423,15 @@ async fn pending_session_is_verified_and_keeps_its_status() {
 }
 
 #[tokio::test]
-async fn second_verification_is_served_from_the_cache() {
+async fn token_is_served_from_the_cache_after_its_second_verification() {
     let verifier = verifier();
     let token = issuer().mint(&session());
     let first = verifier.verify_at(&token, NOW).await.unwrap();
     let second = verifier.verify_at(&token, NOW + 1).await.unwrap();
-    assert!(Auth::ptr_eq(&first, &second));
+    let third = verifier.verify_at(&token, NOW + 2).await.unwrap();
+    // The first verification only notes the token; the second caches it.
+    assert!(!Auth::ptr_eq(&first, &second));
+    assert!(Auth::ptr_eq(&second, &third));
 }
 
 #[tokio::test]
@@ -438,6 +443,8 @@ async fn revoked_session_is_refused_at_once_even_when_cached() {
         .unwrap();
     let token = issuer().mint(&session());
     let other = issuer().mint(&session().session_id("sess_2"));
+    // Twice: the second verification caches it.
+    verifier.verify_at(&token, NOW).await.unwrap();
     verifier.verify_at(&token, NOW).await.unwrap();
     verifier.revoke_session("sess_1");
     let err = verifier.verify_at(&token, NOW).await.unwrap_err();
