@@ -19,17 +19,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_lc_rs::signature::{self, ParsedPublicKey};
+use aws_lc_rs::signature::ParsedPublicKey;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use clerk_runtime::prelude::*;
 use clerk_runtime::{DevIssuer, DevSession, Verifier};
 use serde::Deserialize;
+
+#[path = "../../clerk-runtime/benches/common/raw_floor.rs"]
+mod raw_floor;
 use serde_json::{Value, json};
 
 /// Issuer of the bench tokens; every verifier checks it.
@@ -126,36 +127,13 @@ async fn raw_mw(State(key): State<Arc<ParsedPublicKey>>, mut req: Request, next:
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    match token.and_then(|t| raw_verify(&key, t)) {
+    match token.and_then(|t| raw_floor::verify_and_parse::<PeerClaims>(&key, t)) {
         Some(claims) => {
             req.extensions_mut().insert(claims);
             next.run(req).await
         }
         None => StatusCode::UNAUTHORIZED.into_response(),
     }
-}
-
-#[derive(Deserialize)]
-struct RawHeader {
-    alg: String,
-}
-
-fn raw_verify(key: &ParsedPublicKey, token: &str) -> Option<PeerClaims> {
-    let (h, rest) = token.split_once('.')?;
-    let (p, s) = rest.split_once('.')?;
-    let header: RawHeader = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
-    if header.alg != "RS256" {
-        return None;
-    }
-    let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
-    key.verify_sig(&token.as_bytes()[..h.len() + 1 + p.len()], &sig)
-        .ok()?;
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()
-}
-
-fn pem_der(pem: &str) -> Vec<u8> {
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    STANDARD.decode(body).expect("PEM body")
 }
 
 struct JwtState {
@@ -209,8 +187,7 @@ async fn app(mode: &str, dir: &Path) -> axum::Router {
                 .into_router()
         }
         "raw" => {
-            let key = ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, pem_der(&pem))
-                .expect("RSA key");
+            let key = raw_floor::parse_key(&pem);
             axum::Router::new()
                 .route(route, get(data))
                 .layer(middleware::from_fn_with_state(Arc::new(key), raw_mw))

@@ -22,14 +22,17 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use aws_lc_rs::signature::{self, ParsedPublicKey};
+use aws_lc_rs::signature::ParsedPublicKey;
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_runtime::policy::{FactorLevel, Reverification};
 use clerk_runtime::{Auth, Check, DevIssuer, DevSession, Rule, Verifier};
 use criterion::Criterion;
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use serde::Deserialize;
+
+#[path = "common/raw_floor.rs"]
+mod raw_floor;
 
 const NOW: i64 = 1_700_000_000;
 /// Distinct tokens for the cold path; cycled, each verified by a verifier
@@ -83,20 +86,6 @@ fn fifty_permissions() -> DevSession {
         .issued_at(NOW)
 }
 
-fn pem_der(pem: &str) -> Vec<u8> {
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    STANDARD.decode(body).expect("PEM body")
-}
-
-#[derive(Deserialize)]
-struct RawHeader {
-    alg: String,
-    #[allow(dead_code)]
-    kid: Option<String>,
-    #[allow(dead_code)]
-    typ: Option<String>,
-}
-
 /// What a hand-written verifier would read from a Clerk token.
 #[derive(Deserialize)]
 #[allow(dead_code)]
@@ -114,20 +103,6 @@ struct RawClaims {
     pla: Option<String>,
     fva: Option<[i64; 2]>,
     o: Option<serde_json::Value>,
-}
-
-/// The floor: split, base64url, header parse, RSA verify, claims parse.
-fn raw_verify_and_parse(key: &ParsedPublicKey, token: &str) -> Option<RawClaims> {
-    let (h, rest) = token.split_once('.')?;
-    let (p, s) = rest.split_once('.')?;
-    let header: RawHeader = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
-    if header.alg != "RS256" {
-        return None;
-    }
-    let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
-    key.verify_sig(&token.as_bytes()[..h.len() + 1 + p.len()], &sig)
-        .ok()?;
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()
 }
 
 fn payload_of(token: &str) -> String {
@@ -150,8 +125,7 @@ impl Fixture {
             .with_issuer("https://clerk.example.com")
             .with_clock(|| NOW);
         let pem = issuer.public_key_pem();
-        let raw_key = ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, pem_der(&pem))
-            .expect("RSA key");
+        let raw_key = raw_floor::parse_key(&pem);
         let pool: Vec<String> = (0..POOL).map(|i| issuer.mint(&clerk_session(i))).collect();
         let big = issuer.mint(&fifty_permissions());
         Self {
@@ -211,7 +185,9 @@ fn bench(c: &mut Criterion<ThreadCpu>) {
         b.iter(|| fx.raw_key.verify_sig(black_box(input.as_bytes()), &sig))
     });
     c.bench_function("raw/rsa_verify+parse", |b| {
-        b.iter(|| raw_verify_and_parse(&fx.raw_key, black_box(token)).expect("valid"))
+        b.iter(|| {
+            raw_floor::verify_and_parse::<RawClaims>(&fx.raw_key, black_box(token)).expect("valid")
+        })
     });
 
     let uncached = fx.warm_verifier_with_cache(0);
@@ -340,7 +316,10 @@ fn side_by_side() {
         });
         let b = elapsed(&mut || {
             for n in 0..PER_ROUND {
-                black_box(raw_verify_and_parse(&fx.raw_key, &fx.pool[n % POOL]).expect("valid"));
+                black_box(
+                    raw_floor::verify_and_parse::<RawClaims>(&fx.raw_key, &fx.pool[n % POOL])
+                        .expect("valid"),
+                );
             }
         });
         ours.push(a);
