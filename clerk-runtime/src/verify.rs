@@ -791,6 +791,24 @@ mod tests {
         assert!(!cache.admit("u"));
     }
 
+    #[tokio::test]
+    async fn tokens_verified_once_take_no_cache_entry() {
+        let issuer = crate::dev::DevIssuer::new().unwrap();
+        let verifier = issuer.verifier().unwrap();
+        let now = issuer.now();
+        let tokens: Vec<String> = (0..20)
+            .map(|i| issuer.mint(&crate::dev::DevSession::new(format!("user_{i}"))))
+            .collect();
+        for token in &tokens {
+            verifier.verify_at(token, now).await.unwrap();
+        }
+        let entries = || verifier.inner.cache.map.read().unwrap().entries.len();
+        assert_eq!(entries(), 0);
+        // The last one: no later token can have taken its doorkeeper slot.
+        verifier.verify_at(&tokens[19], now).await.unwrap();
+        assert_eq!(entries(), 1);
+    }
+
     #[test]
     fn zero_capacity_admits_nothing() {
         let cache = TokenCache::new(0);
