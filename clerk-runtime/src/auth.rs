@@ -36,8 +36,10 @@ pub(crate) struct AuthData {
     pub(crate) authorized_party: Option<Box<str>>,
     pub(crate) issuer: Option<Box<str>>,
     pub(crate) version: TokenVersion,
-    /// The decoded JSON payload, kept so custom claims cost nothing unless asked for.
-    pub(crate) payload: Box<str>,
+    /// The decoded JSON payload, kept so custom claims cost nothing unless
+    /// asked for. A `String`, not a `Box<str>`: base64 decoding leaves up to
+    /// two spare bytes of capacity, and boxing would reallocate to drop them.
+    pub(crate) payload: String,
     pub(crate) claims: OnceLock<ClaimSet>,
 }
 
@@ -79,7 +81,8 @@ pub struct Organization {
     pub(crate) id: Box<str>,
     pub(crate) slug: Option<Box<str>>,
     pub(crate) role: Option<Box<str>>,
-    pub(crate) permissions: Box<[Box<str>]>,
+    /// A `Vec`, kept at the capacity decoding gave it: boxing would reallocate.
+    pub(crate) permissions: Vec<Box<str>>,
     /// Indices into `permissions`, sorted by value, so a check is a binary search.
     pub(crate) sorted: Box<[usize]>,
 }
@@ -97,7 +100,7 @@ impl Organization {
             id,
             slug,
             role,
-            permissions: permissions.into_boxed_slice(),
+            permissions,
             sorted: sorted.into_boxed_slice(),
         }
     }

@@ -5,6 +5,8 @@ mod custom;
 mod decode;
 mod mask;
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 pub use custom::{ClaimError, ClaimSet, FromClaims};
@@ -70,9 +72,12 @@ pub enum ClaimsError {
 /// Claims of a Clerk session token as they appear in the payload.
 ///
 /// Unknown claims are ignored here; custom claims are read from the payload
-/// on demand (see `Auth::claims`).
+/// on demand (see `Auth::claims`). Claims that are only read while
+/// decoding (`jti`, `sts`, `fea`, `pla`, `o.rol`/`per`/`fpm`) borrow from the
+/// payload text: a cold verification allocated 42 times, 34 more than a
+/// bare serde parse, and each allocation is felt under load (issue 7).
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct RawClaims {
+pub struct RawClaims<'a> {
     /// Subject: the user id (`user_...`). Checked to be a string by the verifier.
     pub sub: Option<serde_json::Value>,
     /// Session id (`sess_...`); absent on JWT-template tokens.
@@ -90,11 +95,13 @@ pub struct RawClaims {
     /// Issued at, unix seconds.
     pub iat: Option<serde_json::Value>,
     /// Token id.
-    pub jti: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub jti: Option<Cow<'a, str>>,
     /// Token version: absent for v1, `2` for v2.
     pub v: Option<u8>,
     /// Session status: `active` or `pending`.
-    pub sts: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub sts: Option<Cow<'a, str>>,
     /// Factor verification age in minutes: `[first, second]`, -1 = not enrolled.
     pub fva: Option<[i64; 2]>,
     /// Actor (impersonation).
@@ -108,11 +115,14 @@ pub struct RawClaims {
     /// v1: organization permissions.
     pub org_permissions: Option<Vec<String>>,
     /// v2: active organization.
-    pub o: Option<RawOrg>,
+    #[serde(borrow)]
+    pub o: Option<RawOrg<'a>>,
     /// v2: features, `"scope:name,..."`.
-    pub fea: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub fea: Option<Cow<'a, str>>,
     /// v2: plans, `"scope:name,..."`.
-    pub pla: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub pla: Option<Cow<'a, str>>,
 }
 
 /// The `act` claim of an impersonated session.
@@ -128,17 +138,32 @@ pub struct RawActor {
 
 /// The v2 `o` claim.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct RawOrg {
+pub struct RawOrg<'a> {
     /// Organization id.
     pub id: Option<String>,
     /// Organization slug.
     pub slg: Option<String>,
     /// Role without the `org:` prefix.
-    pub rol: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub rol: Option<Cow<'a, str>>,
     /// Comma-separated action names.
-    pub per: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub per: Option<Cow<'a, str>>,
     /// Comma-separated decimal bitmasks, one per organization feature.
-    pub fpm: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub fpm: Option<Cow<'a, str>>,
+}
+
+/// An optional string claim, borrowed from the payload unless it has JSON
+/// escapes. `Option<Cow<str>>` alone always copies: serde borrows only
+/// through a `Cow` it sees directly, hence the newtype.
+fn borrowed<'de: 'a, 'a, D>(deserializer: D) -> Result<Option<Cow<'a, str>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Borrowed<'a>>::deserialize(deserializer)?.map(|b| b.0))
 }
 
 /// Benchmark hook, not an API: the claim-decoding half of verification
@@ -148,13 +173,15 @@ pub struct RawOrg {
 #[doc(hidden)]
 pub fn __decode_unverified_for_bench(payload: &str) -> Option<crate::auth::Auth> {
     let raw: RawClaims = serde_json::from_str(payload).ok()?;
-    crate::auth::Auth::from_claims(raw, payload.into()).ok()
+    let data = crate::auth::AuthData::from_claims(raw).ok()?;
+    Some(crate::auth::Auth::new(data, payload.into()))
 }
 
 /// Builds an [`Auth`](crate::auth::Auth) from a JSON payload, as the verifier would.
 #[cfg(test)]
 pub(crate) fn auth_from_json(payload: serde_json::Value) -> Result<crate::auth::Auth, ClaimsError> {
-    let raw: RawClaims =
-        serde_json::from_value(payload.clone()).expect("test payload fits RawClaims");
-    crate::auth::Auth::from_claims(raw, payload.to_string().into_boxed_str())
+    let payload = payload.to_string();
+    let raw: RawClaims = serde_json::from_str(&payload).expect("test payload fits RawClaims");
+    let data = crate::auth::AuthData::from_claims(raw)?;
+    Ok(crate::auth::Auth::new(data, payload))
 }

@@ -39,7 +39,7 @@ pub struct Decoded<'a> {
     /// `base64url(header) "." base64url(payload)`: the signed bytes.
     pub signing_input: &'a str,
     /// The payload JSON text (a JSON object).
-    pub payload: Box<str>,
+    pub payload: String,
     /// The raw signature bytes.
     pub signature: Vec<u8>,
 }
@@ -81,8 +81,7 @@ pub fn decode(token: &str) -> Result<Decoded<'_>, VerifyError> {
         return Err(VerifyError::Malformed("payload is not a JSON object"));
     }
     let payload = String::from_utf8(payload_json)
-        .map_err(|_| VerifyError::Malformed("payload is not UTF-8"))?
-        .into_boxed_str();
+        .map_err(|_| VerifyError::Malformed("payload is not UTF-8"))?;
     let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
     Ok(Decoded {
         header,

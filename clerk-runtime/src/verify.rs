@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, AuthData};
 use crate::claims::RawClaims;
 use crate::error::{ConfigError, VerifyError};
 use crate::jwks::{self, CachePolicy, InstantClock, JwksSource, RemoteKeys, VerifyingKey};
@@ -137,8 +137,8 @@ impl Verifier {
         }
         let verified = self.verify_uncached(token, now).await?;
         if verified
-            .sid
-            .as_deref()
+            .auth
+            .session_id()
             .is_some_and(|sid| self.inner.cache.is_revoked(sid, now))
         {
             return Err(VerifyError::SessionRevoked);
@@ -153,7 +153,6 @@ impl Verifier {
                 auth: auth.clone(),
                 valid_from: verified.valid_from,
                 exp: verified.exp,
-                sid: verified.sid,
                 generation,
             },
             now,
@@ -257,20 +256,18 @@ impl Verifier {
         {
             return Err(VerifyError::InvalidIssuer);
         }
-        let sid = raw.sid.as_deref().map(Box::from);
         let valid_from = nbf
             .into_iter()
             .chain(iat)
             .max()
             .map_or(i64::MIN, |t| t.saturating_sub(inner.skew));
         // 11. `sts = pending` is kept in `Auth`; the route policy decides.
-        let auth = Auth::from_claims(raw, decoded.payload)
-            .map_err(|e| VerifyError::InvalidClaims(e.to_string()))?;
+        let data =
+            AuthData::from_claims(raw).map_err(|e| VerifyError::InvalidClaims(e.to_string()))?;
         Ok(Verified {
-            auth,
+            auth: Auth::new(data, decoded.payload),
             valid_from,
             exp,
-            sid,
         })
     }
 }
@@ -279,7 +276,6 @@ struct Verified {
     auth: Auth,
     valid_from: i64,
     exp: i64,
-    sid: Option<Box<str>>,
 }
 
 /// A JSON number as whole seconds; absent → `None`; any other type → error.
@@ -525,7 +521,6 @@ struct CacheEntry {
     auth: Auth,
     valid_from: i64,
     exp: i64,
-    sid: Option<Box<str>>,
     generation: u64,
 }
 
@@ -607,8 +602,8 @@ impl TokenCache {
         // Checked again under the write lock: a revocation that raced this
         // verification must not leave its token cached.
         if entry
-            .sid
-            .as_deref()
+            .auth
+            .session_id()
             .is_some_and(|sid| map.revoked.get(sid).is_some_and(|until| now < *until))
         {
             return;
@@ -648,7 +643,7 @@ impl TokenCache {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         // Their places in `order` stay until popped; removing an absent
         // key then is a no-op.
-        map.entries.retain(|_, e| e.sid.as_deref() != Some(sid));
+        map.entries.retain(|_, e| e.auth.session_id() != Some(sid));
         if map.revoked.len() >= REVOKED_SESSIONS_CAPACITY && !map.revoked.contains_key(sid) {
             map.revoked.retain(|_, deadline| *deadline > now);
             if map.revoked.len() >= REVOKED_SESSIONS_CAPACITY {
@@ -671,19 +666,17 @@ mod tests {
     use super::*;
 
     fn entry(exp: i64, sid: &str, generation: u64) -> CacheEntry {
+        let data = AuthData::from_claims(RawClaims {
+            sub: Some(Value::from("user_1")),
+            sid: Some(sid.into()),
+            exp: Some(Value::from(exp)),
+            ..RawClaims::default()
+        })
+        .unwrap();
         CacheEntry {
-            auth: Auth::from_claims(
-                RawClaims {
-                    sub: Some(Value::from("user_1")),
-                    exp: Some(Value::from(exp)),
-                    ..RawClaims::default()
-                },
-                "{}".into(),
-            )
-            .unwrap(),
+            auth: Auth::new(data, "{}".into()),
             valid_from: 0,
             exp,
-            sid: Some(sid.into()),
             generation,
         }
     }

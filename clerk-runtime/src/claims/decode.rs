@@ -1,5 +1,6 @@
 //! v1/v2 claims → [`Auth`]: done once per token, so checks never parse.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
@@ -12,9 +13,18 @@ use crate::auth::normalize_org_key;
 use crate::auth::{Actor, Auth, AuthData, Entitlements, Organization, SessionStatus, TokenVersion};
 
 impl Auth {
-    /// Builds the session from verified claims; `payload` is the decoded
-    /// JSON payload text, kept for [`Auth::claims`].
-    pub(crate) fn from_claims(raw: RawClaims, payload: Box<str>) -> Result<Auth, ClaimsError> {
+    /// The session of decoded claims, with the payload text they were read
+    /// from, kept for [`Auth::claims`]. Two steps because the claims borrow
+    /// from the payload until they are decoded.
+    pub(crate) fn new(mut data: AuthData, payload: String) -> Auth {
+        data.payload = payload;
+        Auth(Arc::new(data))
+    }
+}
+
+impl AuthData {
+    /// Decodes verified claims; the payload is left empty for [`Auth::new`].
+    pub(crate) fn from_claims(raw: RawClaims<'_>) -> Result<AuthData, ClaimsError> {
         check_list_lengths(&raw)?;
         let user_id = match raw.sub {
             Some(Value::String(sub)) if !sub.is_empty() => sub.into_boxed_str(),
@@ -44,7 +54,7 @@ impl Auth {
             Some(other) => return Err(ClaimsError::UnsupportedVersion(other)),
         };
 
-        Ok(Auth(Arc::new(AuthData {
+        Ok(AuthData {
             user_id,
             session_id: raw.sid.map(String::into_boxed_str),
             status: status(raw.sts),
@@ -63,14 +73,14 @@ impl Auth {
             authorized_party: raw.azp.map(String::into_boxed_str),
             issuer: raw.iss.map(String::into_boxed_str),
             version,
-            payload,
+            payload: String::new(),
             claims: OnceLock::new(),
-        })))
+        })
     }
 }
 
 /// The list claims are bounded before any of them is split or decoded.
-fn check_list_lengths(raw: &RawClaims) -> Result<(), ClaimsError> {
+fn check_list_lengths(raw: &RawClaims<'_>) -> Result<(), ClaimsError> {
     let org = raw.o.as_ref();
     let lists = [
         ("fea", raw.fea.as_deref()),
@@ -120,19 +130,25 @@ fn seconds(value: &Value, claim: &'static str) -> Result<i64, ClaimsError> {
     }
 }
 
-fn status(sts: Option<String>) -> SessionStatus {
+fn status(sts: Option<Cow<'_, str>>) -> SessionStatus {
     match sts.as_deref() {
         // Tokens from before session tasks have no `sts`: they are active.
         None | Some("active") => SessionStatus::Active,
         Some("pending") => SessionStatus::Pending,
-        Some(_) => SessionStatus::Other(sts.unwrap_or_default().into_boxed_str()),
+        Some(other) => SessionStatus::Other(other.into()),
     }
 }
 
 /// `org:` + the role without any leading `org:` runs; empty roles count as none.
 fn normalized_role(role: &str) -> Option<Box<str>> {
     let bare = normalize_org_key(role);
-    (!bare.is_empty()).then(|| format!("org:{bare}").into_boxed_str())
+    (!bare.is_empty()).then(|| {
+        // Sized up front: `format!` would start at 8 bytes and grow.
+        let mut role = String::with_capacity(4 + bare.len());
+        role.push_str("org:");
+        role.push_str(bare);
+        role.into_boxed_str()
+    })
 }
 
 fn non_empty(s: Option<String>) -> Option<Box<str>> {
@@ -161,7 +177,10 @@ fn v1_org(
     ))
 }
 
-fn v2_org(o: RawOrg, features: Option<&Entitlements>) -> Result<Option<Organization>, ClaimsError> {
+fn v2_org(
+    o: RawOrg<'_>,
+    features: Option<&Entitlements>,
+) -> Result<Option<Organization>, ClaimsError> {
     let Some(id) = non_empty(o.id) else {
         return Ok(None);
     };
@@ -244,6 +263,22 @@ mod tests {
 
     fn permissions(auth: &Auth) -> Vec<&str> {
         auth.org().expect("organization").permissions().collect()
+    }
+
+    #[test]
+    fn borrowed_claims_with_json_escapes_decode_like_plain_ones() {
+        // The borrowed claims fall back to an owned copy when the JSON text
+        // has escapes; the result must not depend on the spelling.
+        let text = r#"{"sub":"user_1","sid":"sess_1","exp":2000000000,"v":2,
+            "sts":"p\u0065nding","fea":"o:d\u0061ta,u:beta","pla":"o:pr\u006f",
+            "o":{"id":"org_1","rol":"\u0061dmin","per":"r\u0065ad","fpm":"1"}}"#;
+        let raw: super::super::RawClaims = serde_json::from_str(text).unwrap();
+        let auth = Auth::new(super::AuthData::from_claims(raw).unwrap(), text.into());
+        assert_eq!(*auth.status(), SessionStatus::Pending);
+        assert_eq!(permissions(&auth), ["org:data:read"]);
+        assert_eq!(auth.org().unwrap().role(), Some("org:admin"));
+        assert!(auth.has(crate::auth::Check::feature("u:beta")));
+        assert!(auth.has(crate::auth::Check::plan("o:pro")));
     }
 
     #[test]
