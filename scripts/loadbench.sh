@@ -140,7 +140,7 @@ run_mode() {
   local cpu_us
   cpu_us=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$CLK_TCK" -v n="$5" \
     'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
-  echo "$mode $2 $3 $4 $rss $cpu_us" >>"$RESULTS"
+  echo "$mode $2 $3 $4 $rss $cpu_us $round" >>"$RESULTS"
   printf '  %-15s %8s req/s  p99 %6s us  errors %s  RSS %s KiB  CPU %s us/req\n' \
     "$mode" "$2" "$3" "$4" "$rss" "$cpu_us" >&2
 }
@@ -178,6 +178,28 @@ awk -v modes="$MODES" '
       ratio = bare > 0 ? sprintf("%.2f×", r / bare) : "n/a"
       printf "| %s | %.0f (%.0f–%.0f) | %s | %.2f ms | %.1f µs | %.1f MiB | %d |\n", \
         m, r, lo[m], hi[m], ratio, median(p99[m]) / 1000, median(cpu[m]), rss[m] / 1024, err[m]
+    }
+  }' "$RESULTS"
+# Paired ratios: each round runs the two modes back to back, so their ratio
+# in that round cancels the machine's slow spells, which the medians of the
+# modes taken apart do not.
+echo
+awk '
+  function median(list,    v, n, i, j, t) {
+    n = split(list, v, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+      t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+    }
+    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+  }
+  { rps[$1, $7] = $2; rounds[$7] = 1 }
+  END {
+    n = split("clerk-cached bare clerk-cold jwt-authorizer clerk-cold raw clerk-nocache jwt-authorizer", p, " ")
+    for (k = 1; k < n; k += 2) {
+      a = p[k]; b = p[k + 1]; list = ""
+      for (r in rounds) if ((a, r) in rps && (b, r) in rps && rps[b, r] > 0)
+        list = list " " sprintf("%.2f", rps[a, r] / rps[b, r])
+      if (list != "") printf "%s / %s, per round:%s; median %.2f×\n", a, b, list, median(list)
     }
   }' "$RESULTS"
 echo

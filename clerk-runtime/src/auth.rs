@@ -10,6 +10,8 @@ pub use check::{Check, SYSTEM_PERMISSIONS, is_system_permission, normalize_org_k
 pub(crate) use entitlement::Entitlements;
 pub use entitlement::{Entitlement, Scope};
 
+use http::HeaderValue;
+
 use crate::claims::ClaimSet;
 
 /// A verified Clerk session.
@@ -41,6 +43,9 @@ pub(crate) struct AuthData {
     /// two spare bytes of capacity, and boxing would reallocate to drop them.
     pub(crate) payload: String,
     pub(crate) claims: OnceLock<ClaimSet>,
+    /// `x-user-id` as a header value, built on a route's first use and
+    /// then shared: a cached token's requests copy no bytes for it.
+    pub(crate) user_id_header: OnceLock<Option<HeaderValue>>,
 }
 
 /// The `sts` claim: whether the session has finished every sign-in step.
@@ -186,6 +191,15 @@ impl Auth {
     /// The user id (`sub`, `user_...`).
     pub fn user_id(&self) -> &str {
         &self.0.user_id
+    }
+
+    /// The user id as an `x-user-id` value; `None` when it is not a valid
+    /// header value (Clerk's ids always are).
+    pub(crate) fn user_id_header(&self) -> Option<HeaderValue> {
+        self.0
+            .user_id_header
+            .get_or_init(|| HeaderValue::from_str(&self.0.user_id).ok())
+            .clone()
     }
 
     /// The session id (`sid`, `sess_...`); `None` for JWT-template tokens.

@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
-use http::HeaderValue;
 use http::header::HeaderName;
 use http::request::Parts;
 
@@ -139,11 +138,11 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
         parts.extensions.insert(PendingAllowed);
     }
     if !renders_as_page(parts) {
-        match HeaderValue::from_str(auth.user_id()) {
-            Ok(value) => {
+        match auth.user_id_header() {
+            Some(value) => {
                 parts.headers.insert(USER_ID_HEADER, value);
             }
-            Err(_) => tracing::warn!("user id is not a valid header value; x-user-id not set"),
+            None => tracing::warn!("user id is not a valid header value; x-user-id not set"),
         }
     }
     parts.extensions.insert(UserId(auth));

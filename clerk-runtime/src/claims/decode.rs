@@ -75,6 +75,7 @@ impl AuthData {
             version,
             payload: String::new(),
             claims: OnceLock::new(),
+            user_id_header: OnceLock::new(),
         })
     }
 }
