@@ -44,8 +44,8 @@ pub trait PolicySource: Send + Sync + 'static {
 /// `P::POLICY` against the request's [`AuthState`] before anything else runs,
 /// then counts the request against the policy's rate limit, if any.
 ///
-/// On success for a signed-in session it sets the `x-user-id` header on API
-/// (non-page) requests; handlers take the id with the [`UserId`] extractor.
+/// On success for a signed-in session it inserts [`UserId`] into the request
+/// extensions and sets the `x-user-id` header on API (non-page) requests.
 pub struct Guard<P>(PhantomData<fn() -> P>);
 
 impl<P> fmt::Debug for Guard<P> {
@@ -145,6 +145,7 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
             None => tracing::warn!("user id is not a valid header value; x-user-id not set"),
         }
     }
+    parts.extensions.insert(UserId(auth));
     Ok(())
 }
 
@@ -236,13 +237,10 @@ fn denial_reason(rule: &Rule, auth: &Auth) -> &'static str {
     }
 }
 
-/// The signed-in user's id, as an extractor: 401 when the request has no
-/// session the handler may use.
+/// The signed-in user's id, put in request extensions by the guard of a
+/// protected route (an extractor too: 401 when absent).
 ///
-/// Holds the session's handle, so it costs no allocation. Not put in the
-/// request extensions: an extension cost every protected request a boxed
-/// insert (and pushed axum's extension map past its first size), for what
-/// this extractor already gives.
+/// Holds the session's handle, so it costs no allocation.
 #[derive(Clone)]
 pub struct UserId(Auth);
 
@@ -276,6 +274,9 @@ impl<S: Send + Sync> FromRequestParts<S> for UserId {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(id) = parts.extensions.get::<UserId>() {
+            return Ok(id.clone());
+        }
         handler_session(parts).map(UserId)
     }
 }
