@@ -158,6 +158,9 @@ echo
 echo "| mode | req/s (median, range) | ratio to bare | p99 latency | server CPU per request | server RSS | errors |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 # Medians of the rounds: one round disturbed by other load does not move them.
+# Then paired ratios: each round runs two modes back to back, so their ratio
+# in that round cancels the machine's slow spells, which the medians of the
+# modes taken apart do not.
 awk -v modes="$MODES" '
   function median(list,    v, n, i, j, t) {
     n = split(list, v, " ")
@@ -168,7 +171,8 @@ awk -v modes="$MODES" '
   }
   { n[$1]++; rps[$1] = rps[$1] " " $2; p99[$1] = p99[$1] " " $3; err[$1] += $4
     cpu[$1] = cpu[$1] " " $6; if ($5 > rss[$1]) rss[$1] = $5
-    if (!($1 in lo) || $2 < lo[$1]) lo[$1] = $2; if ($2 > hi[$1]) hi[$1] = $2 }
+    if (!($1 in lo) || $2 < lo[$1]) lo[$1] = $2; if ($2 > hi[$1]) hi[$1] = $2
+    in_round[$1, $7] = $2; if ($7 > rounds) rounds = $7 }
   END {
     bare = ("bare" in n) ? median(rps["bare"]) : 0
     split(modes, order, " ")
@@ -179,26 +183,13 @@ awk -v modes="$MODES" '
       printf "| %s | %.0f (%.0f–%.0f) | %s | %.2f ms | %.1f µs | %.1f MiB | %d |\n", \
         m, r, lo[m], hi[m], ratio, median(p99[m]) / 1000, median(cpu[m]), rss[m] / 1024, err[m]
     }
-  }' "$RESULTS"
-# Paired ratios: each round runs the two modes back to back, so their ratio
-# in that round cancels the machine's slow spells, which the medians of the
-# modes taken apart do not.
-echo
-awk '
-  function median(list,    v, n, i, j, t) {
-    n = split(list, v, " ")
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
-      t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-    }
-    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-  }
-  { rps[$1, $7] = $2; rounds[$7] = 1 }
-  END {
-    n = split("clerk-cached bare clerk-cold jwt-authorizer clerk-cold raw clerk-nocache jwt-authorizer", p, " ")
-    for (k = 1; k < n; k += 2) {
+    print ""
+    pairs = split("clerk-cached bare clerk-cold jwt-authorizer clerk-cold raw clerk-nocache jwt-authorizer", p, " ")
+    for (k = 1; k < pairs; k += 2) {
       a = p[k]; b = p[k + 1]; list = ""
-      for (r in rounds) if ((a, r) in rps && (b, r) in rps && rps[b, r] > 0)
-        list = list " " sprintf("%.2f", rps[a, r] / rps[b, r])
+      for (r = 1; r <= rounds; r++)
+        if ((a, r) in in_round && (b, r) in in_round && in_round[b, r] > 0)
+          list = list " " sprintf("%.2f", in_round[a, r] / in_round[b, r])
       if (list != "") printf "%s / %s, per round:%s; median %.2f×\n", a, b, list, median(list)
     }
   }' "$RESULTS"

@@ -152,7 +152,7 @@ impl Verifier {
             CacheEntry {
                 auth: auth.clone(),
                 valid_from: verified.valid_from,
-                exp: verified.exp,
+                exp: auth.expires_at(),
                 generation,
             },
             now,
@@ -267,15 +267,14 @@ impl Verifier {
         Ok(Verified {
             auth: Auth::new(data, decoded.payload),
             valid_from,
-            exp,
         })
     }
 }
 
 struct Verified {
     auth: Auth,
+    /// `nbf`/`iat` less the skew: before it the cache must not vouch.
     valid_from: i64,
-    exp: i64,
 }
 
 /// A JSON number as whole seconds; absent → `None`; any other type → error.
