@@ -20,6 +20,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ConfigError;
 use crate::template::{JwtTemplate, ShortcodeValues};
+use crate::token;
 use crate::verify::{Clock, Verifier, system_now};
 
 /// Default issuer of dev tokens.
@@ -146,13 +147,13 @@ impl DevIssuer {
     /// Mint a v2 session token.
     pub fn mint(&self, session: &DevSession) -> String {
         let payload = self.session_claims(session, 2);
-        self.sign_claims(payload)
+        self.sign_claims(token::cat::SESSION, payload)
     }
 
     /// Mint a v1 session token (no `v`; `org_*` claims).
     pub fn mint_v1(&self, session: &DevSession) -> String {
         let payload = self.session_claims(session, 1);
-        self.sign_claims(payload)
+        self.sign_claims(token::cat::SESSION, payload)
     }
 
     /// Mint a JWT-template token: `azp exp iat iss jti nbf sub` plus `claims`
@@ -178,7 +179,7 @@ impl DevIssuer {
         );
         payload.remove("sid");
         payload.remove("v");
-        self.sign_claims(payload)
+        self.sign_claims(token::cat::JWT_TEMPLATE, payload)
     }
 
     /// Mint a token from `template` for `session`, as Clerk's
@@ -266,8 +267,10 @@ impl DevIssuer {
         sig
     }
 
-    fn sign_claims(&self, payload: Map<String, Value>) -> String {
-        let header = json!({ "alg": "RS256", "kid": &*self.kid, "typ": "JWT" });
+    /// Sign `payload` with Clerk's header: RS256, our `kid`, `typ: JWT` and
+    /// the category code `cat` (see [`token::cat`]).
+    fn sign_claims(&self, cat: &str, payload: Map<String, Value>) -> String {
+        let header = json!({ "alg": "RS256", "kid": &*self.kid, "typ": "JWT", "cat": cat });
         self.mint_raw(&header.to_string(), &Value::Object(payload).to_string())
     }
 

@@ -23,8 +23,9 @@ pub enum VerifyError {
     /// Not three base64url parts with JSON object header and payload.
     #[error("malformed token: {0}")]
     Malformed(&'static str),
-    /// A machine, OAuth or JWT-template token where a session token is expected.
-    #[error("not a session token: {0}")]
+    /// The token's category is not the verifier's kind: a machine, OAuth or
+    /// JWT-template token where a session token is expected, or the reverse.
+    #[error("wrong kind of token: {0}")]
     TypeMismatch(&'static str),
     /// `alg` is not RS256 (decided before any key is looked at).
     #[error("unsupported token algorithm {0:?}: only RS256 is accepted")]

@@ -47,6 +47,7 @@ pub use response::{AuthRejection, ResponseMode};
 pub use routes::{Route, Routes};
 pub use sessions::Sessions;
 pub use template::{JwtTemplate, TemplateVerifier};
+pub use token::TokenKind;
 pub use verify::Verifier;
 
 /// What most applications import: `use clerk_runtime::prelude::*;`.

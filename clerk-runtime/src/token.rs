@@ -44,17 +44,79 @@ pub struct Decoded<'a> {
     pub signature: Vec<u8>,
 }
 
-/// What kind of token the header and `sub` say this is (semantics §3.2).
+/// Clerk's JWT category codes, the protected header's `cat`: opaque strings
+/// compared exactly (Clerk's `tokens/jwtCategories.ts`, kept in sync with
+/// clerk_go; docs/clerk-semantics.md §3 step 2).
+pub mod cat {
+    /// A session token (handshake tokens carry it too).
+    pub const SESSION: &str = "cl_B7d4PD111AAA";
+    /// A JWT-template token (`getToken({ template })`).
+    pub const JWT_TEMPLATE: &str = "cl_B7d4PD222AAA";
+    /// A machine-to-machine token.
+    pub const M2M: &str = "cl_B7d4PD333AAA";
+    /// "Category ignored": stamped on every class by some instances, so it
+    /// carries no class information.
+    pub const IGNORE: &str = "cl_I7d4PD111III";
+}
+
+/// `typ` values of OAuth access tokens (RFC 9068), compared exactly as
+/// Clerk's `OAUTH_ACCESS_TOKEN_TYPES`.
+const OAUTH_TYPES: [&str; 2] = ["at+jwt", "application/at+jwt"];
+
+/// Prefix of a machine's `sub` (Clerk's `M2M_SUBJECT_PREFIX`).
+const MACHINE_SUBJECT_PREFIX: &str = "mch_";
+
+/// What the header and `sub` say a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
-    /// A session token (or no category marker at all).
+    /// No class information: `cat` absent (tokens minted before categories)
+    /// or [`cat::IGNORE`].
+    Unmarked,
+    /// `cat` is [`cat::SESSION`].
     Session,
-    /// A JWT-template token marked as such by `cat`.
+    /// `cat` is [`cat::JWT_TEMPLATE`].
     Template,
-    /// A machine (M2M) token: `cat` names it, or `sub` starts with `mch_`.
+    /// A machine (M2M) token: `cat` is [`cat::M2M`], or `sub` starts with `mch_`.
     Machine,
-    /// An OAuth access token (`typ: at+jwt` or `cat` naming OAuth).
+    /// An OAuth access token: `typ` is `at+jwt` or `application/at+jwt`.
     OAuth,
+    /// Any other `cat`: not a session token, whatever it is.
+    Unknown,
+}
+
+/// The class of token a verifier is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Session tokens (the default): category unmarked or session, with a `sid`.
+    #[default]
+    Session,
+    /// JWT-template tokens: category unmarked or template.
+    Template,
+}
+
+impl TokenKind {
+    /// Whether a token of `category` may be verified as this kind; the one
+    /// place the category rule is decided. Refusals are `token-type-mismatch`.
+    pub fn admits(self, category: Category) -> bool {
+        match self {
+            Self::Session => matches!(category, Category::Unmarked | Category::Session),
+            Self::Template => matches!(category, Category::Unmarked | Category::Template),
+        }
+    }
+}
+
+impl Category {
+    /// What this category is called in a `token-type-mismatch` message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Unmarked => "an unmarked token",
+            Self::Session => "a session token",
+            Self::Template => "a JWT-template token",
+            Self::Machine => "a machine token",
+            Self::OAuth => "an OAuth access token",
+            Self::Unknown => "a token of an unknown category",
+        }
+    }
 }
 
 /// Split `token` into three base64url parts and decode header and payload.
@@ -117,26 +179,25 @@ fn is_json_object(bytes: &[u8]) -> bool {
         .is_some_and(|b| *b == b'{')
 }
 
-/// Classify a token by `cat`, `typ` and `sub` (semantics §3.2).
-///
-/// Unknown `cat` values are treated as session tokens so that a new Clerk
-/// category for session tokens does not sign everyone out; only categories
-/// that name machine, OAuth or template tokens are singled out.
+/// Classify a token by `typ`, `sub` and `cat`, as Clerk's `isMachineJwt`
+/// and `isNonSessionJwtCategory` do: exact comparisons only.
 pub fn category(header: &Header, sub: Option<&str>) -> Category {
-    // RFC 9068 allows both the short and the full media type.
-    if header.typ.as_deref().is_some_and(|t| {
-        t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
-    }) {
+    if header
+        .typ
+        .as_deref()
+        .is_some_and(|t| OAUTH_TYPES.contains(&t))
+    {
         return Category::OAuth;
     }
-    if sub.is_some_and(|s| s.starts_with("mch_")) {
+    if sub.is_some_and(|s| s.starts_with(MACHINE_SUBJECT_PREFIX)) {
         return Category::Machine;
     }
-    match header.cat.as_deref().map(str::to_ascii_lowercase) {
-        Some(cat) if cat.contains("m2m") || cat.contains("machine") => Category::Machine,
-        Some(cat) if cat.contains("oauth") => Category::OAuth,
-        Some(cat) if cat.contains("template") => Category::Template,
-        _ => Category::Session,
+    match header.cat.as_deref() {
+        None | Some(cat::IGNORE) => Category::Unmarked,
+        Some(cat::SESSION) => Category::Session,
+        Some(cat::JWT_TEMPLATE) => Category::Template,
+        Some(cat::M2M) => Category::Machine,
+        Some(_) => Category::Unknown,
     }
 }
 
@@ -207,35 +268,101 @@ mod tests {
         assert_eq!(d.signing_input.matches('.').count(), 1);
     }
 
-    #[test]
-    fn category_rules() {
-        let h = |typ: Option<&str>, cat: Option<&str>| Header {
+    fn with(typ: Option<&str>, cat: Option<&str>) -> Header {
+        Header {
             typ: typ.map(Into::into),
             cat: cat.map(Into::into),
             ..Header::default()
-        };
-        assert_eq!(category(&h(None, None), Some("user_1")), Category::Session);
+        }
+    }
+
+    #[test]
+    fn missing_cat_is_unmarked() {
         assert_eq!(
-            category(&h(Some("at+jwt"), None), Some("user_1")),
+            category(&with(None, None), Some("user_1")),
+            Category::Unmarked
+        );
+    }
+
+    #[test]
+    fn ignore_code_is_unmarked() {
+        let h = with(Some("JWT"), Some("cl_I7d4PD111III"));
+        assert_eq!(category(&h, Some("user_1")), Category::Unmarked);
+    }
+
+    #[test]
+    fn session_code_is_a_session() {
+        let h = with(Some("JWT"), Some("cl_B7d4PD111AAA"));
+        assert_eq!(category(&h, Some("user_1")), Category::Session);
+    }
+
+    #[test]
+    fn template_code_is_a_template() {
+        let h = with(Some("JWT"), Some("cl_B7d4PD222AAA"));
+        assert_eq!(category(&h, Some("user_1")), Category::Template);
+    }
+
+    #[test]
+    fn m2m_code_is_a_machine() {
+        let h = with(Some("JWT"), Some("cl_B7d4PD333AAA"));
+        assert_eq!(category(&h, Some("user_1")), Category::Machine);
+    }
+
+    #[test]
+    fn codes_are_compared_exactly() {
+        for code in [
+            "cl_b7d4pd111aaa",
+            "cl_B7d4PD111AAA ",
+            "session",
+            "cl_m2m_token",
+            "jwt_template",
+            "",
+        ] {
+            let h = with(None, Some(code));
+            assert_eq!(category(&h, Some("user_1")), Category::Unknown, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn oauth_typ_and_machine_subject_win_over_the_code() {
+        let session = Some("cl_B7d4PD111AAA");
+        assert_eq!(
+            category(&with(Some("at+jwt"), session), None),
             Category::OAuth
         );
         assert_eq!(
-            category(&h(Some("application/at+jwt"), None), None),
+            category(&with(Some("application/at+jwt"), None), None),
             Category::OAuth
         );
-        assert_eq!(category(&h(None, None), Some("mch_1")), Category::Machine);
         assert_eq!(
-            category(&h(None, Some("cl_m2m_token")), None),
+            category(&with(None, session), Some("mch_1")),
             Category::Machine
         );
+        // Clerk compares `typ` exactly; other spellings fail the `typ` check instead.
         assert_eq!(
-            category(&h(None, Some("jwt_template")), None),
-            Category::Template
+            category(&with(Some("AT+JWT"), None), None),
+            Category::Unmarked
         );
-        assert_eq!(
-            category(&h(None, Some("cl_B7d4PD111AAA")), None),
-            Category::Session
-        );
+    }
+
+    #[test]
+    fn session_kind_admits_unmarked_and_session_only() {
+        use Category::*;
+        let admitted: Vec<_> = [Unmarked, Session, Template, Machine, OAuth, Unknown]
+            .into_iter()
+            .filter(|c| TokenKind::Session.admits(*c))
+            .collect();
+        assert_eq!(admitted, [Unmarked, Session]);
+    }
+
+    #[test]
+    fn template_kind_admits_unmarked_and_template_only() {
+        use Category::*;
+        let admitted: Vec<_> = [Unmarked, Session, Template, Machine, OAuth, Unknown]
+            .into_iter()
+            .filter(|c| TokenKind::Template.admits(*c))
+            .collect();
+        assert_eq!(admitted, [Unmarked, Template]);
     }
 
     #[test]

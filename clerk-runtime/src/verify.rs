@@ -20,7 +20,7 @@ use crate::auth::{Auth, AuthData};
 use crate::claims::RawClaims;
 use crate::error::{ConfigError, VerifyError};
 use crate::jwks::{self, CachePolicy, InstantClock, JwksSource, RemoteKeys, VerifyingKey};
-use crate::token::{self, Category};
+use crate::token::{self, TokenKind};
 
 /// Default clock skew tolerated on `exp`, `nbf` and `iat` (Clerk's default;
 /// covers sleeping laptops and WSL clocks).
@@ -75,7 +75,7 @@ impl std::fmt::Debug for Verifier {
             .field("issuer", &self.inner.issuer)
             .field("authorized_parties", &self.inner.authorized_parties)
             .field("audience", &self.inner.audience)
-            .field("accept_templates", &self.inner.accept_templates)
+            .field("kind", &self.inner.kind)
             .field("clock_skew", &self.inner.skew)
             .finish_non_exhaustive()
     }
@@ -92,7 +92,7 @@ struct Inner {
     issuer: Option<String>,
     authorized_parties: Vec<String>,
     audience: Vec<String>,
-    accept_templates: bool,
+    kind: TokenKind,
     skew: i64,
     clock: Clock,
     cache: TokenCache,
@@ -194,17 +194,14 @@ impl Verifier {
             .ok()
             .and_then(|r| r.sub.as_ref())
             .and_then(Value::as_str);
-        // 2. Category.
-        let is_template = match token::category(&decoded.header, sub) {
-            Category::Session => raw.as_ref().is_ok_and(|r| r.sid.is_none()),
-            Category::Template => true,
-            Category::Machine => return Err(VerifyError::TypeMismatch("machine token")),
-            Category::OAuth => return Err(VerifyError::TypeMismatch("OAuth access token")),
-        };
-        if is_template && !inner.accept_templates {
-            return Err(VerifyError::TypeMismatch(
-                "JWT-template token (no sid) where a session token is expected",
-            ));
+        // 2. Category: exact codes, and a session token carries a `sid`
+        // (template tokens never do, so one without is refused even unmarked).
+        let category = token::category(&decoded.header, sub);
+        if !inner.kind.admits(category) {
+            return Err(VerifyError::TypeMismatch(category.describe()));
+        }
+        if inner.kind == TokenKind::Session && raw.as_ref().is_ok_and(|r| r.sid.is_none()) {
+            return Err(VerifyError::TypeMismatch("a token without `sid`"));
         }
         // 3-4. typ and alg, before any key is touched.
         token::check_header(&decoded.header)?;
@@ -317,7 +314,7 @@ pub struct VerifierBuilder {
     issuer: Option<String>,
     authorized_parties: Vec<String>,
     audience: Vec<String>,
-    accept_templates: bool,
+    kind: TokenKind,
     skew: Duration,
     http_client: Option<reqwest::Client>,
     http_timeout: Duration,
@@ -334,7 +331,7 @@ impl Default for VerifierBuilder {
             issuer: None,
             authorized_parties: Vec::new(),
             audience: Vec::new(),
-            accept_templates: false,
+            kind: TokenKind::Session,
             skew: DEFAULT_CLOCK_SKEW,
             http_client: None,
             http_timeout: jwks::DEFAULT_HTTP_TIMEOUT,
@@ -414,10 +411,11 @@ impl VerifierBuilder {
         self
     }
 
-    /// Also accept JWT-template tokens (no `sid`). Off by default: a template
-    /// token is not a session token.
-    pub fn accept_templates(mut self, accept: bool) -> Self {
-        self.accept_templates = accept;
+    /// The class of token to verify: [`TokenKind::Session`] (the default) or
+    /// [`TokenKind::Template`]. Each refuses the other's category with
+    /// `token-type-mismatch`; see [`TokenKind::admits`].
+    pub fn kind(mut self, kind: TokenKind) -> Self {
+        self.kind = kind;
         self
     }
 
@@ -499,7 +497,7 @@ impl VerifierBuilder {
                 issuer: self.issuer,
                 authorized_parties: self.authorized_parties,
                 audience: self.audience,
-                accept_templates: self.accept_templates,
+                kind: self.kind,
                 skew,
                 clock: self.clock.unwrap_or_else(|| Arc::new(system_now)),
                 cache: TokenCache::new(self.token_cache_capacity),

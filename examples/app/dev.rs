@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use clerk_runtime::dev::{DevServer, DevSession};
-use clerk_runtime::{DevIssuer, Verifier};
+use clerk_runtime::{DevIssuer, TokenKind, Verifier};
 use serde::Serialize;
 use serde_json::json;
 
@@ -201,7 +201,7 @@ impl DevMode {
             .jwks_url(self.jwks.jwks_url())
             .issuer(self.issuer.issuer())
             .audience([TEMPLATE_AUDIENCE])
-            .accept_templates(true)
+            .kind(TokenKind::Template)
             .build()?)
     }
 

@@ -21,7 +21,9 @@ pub mod signin;
 use std::sync::Arc;
 
 use clerk_runtime::backend::{BackendClient, BackendError};
-use clerk_runtime::{ClerkConfig, ClerkLayer, ConfigError, Route, Routes, Verifier, routes};
+use clerk_runtime::{
+    ClerkConfig, ClerkLayer, ConfigError, Route, Routes, TokenKind, Verifier, routes,
+};
 
 use crate::db::{Db, DbError};
 use crate::dev::DevMode;
@@ -189,7 +191,7 @@ impl App {
                 // also needed for the Backend API and the template verifier.
                 let layer = ClerkLayer::from_config(config)?;
                 let verifier = layer.verifier().clone();
-                let mut template = config.verifier_builder().accept_templates(true);
+                let mut template = config.verifier_builder().kind(TokenKind::Template);
                 if let Some(aud) = &settings.template_audience {
                     template = template.audience([aud.clone()]);
                 }

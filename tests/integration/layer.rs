@@ -367,6 +367,39 @@ async fn expired_token_on_api_is_401_invalid_token_token_expired() {
     );
 }
 
+/// A session's claims (with `sid`) under a header carrying Clerk's `cat`.
+fn categorised(cat: &str) -> String {
+    let header = json!({"alg": "RS256", "kid": issuer().kid(), "typ": "JWT", "cat": cat});
+    let claims = json!({
+        "sub": "user_alice", "sid": "sess_cat", "iss": issuer().issuer(),
+        "iat": NOW, "nbf": NOW - 5, "exp": NOW + 60, "v": 2,
+    });
+    issuer().mint_raw(&header.to_string(), &claims.to_string())
+}
+
+#[tokio::test]
+async fn template_and_m2m_categories_with_a_sid_are_401_type_mismatch() {
+    let base = api(layer()).await;
+    for cat in ["cl_B7d4PD222AAA", "cl_B7d4PD333AAA", "cl_unknown"] {
+        let response = bearer(&base, "/me", &categorised(cat)).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{cat}");
+        assert_eq!(
+            json_of(response).await,
+            json!({"error": "unauthenticated", "reason": "token-type-mismatch"}),
+            "{cat}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn session_and_ignore_categories_sign_in() {
+    let base = api(layer()).await;
+    for cat in ["cl_B7d4PD111AAA", "cl_I7d4PD111III"] {
+        let response = bearer(&base, "/me", &categorised(cat)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{cat}");
+    }
+}
+
 #[tokio::test]
 async fn failing_policy_on_api_is_403_insufficient_scope() {
     let base = api(layer()).await;
@@ -580,6 +613,23 @@ async fn signed_out_page_redirects_to_sign_in_with_redirect_url() {
     assert_eq!(
         location(&response),
         format!("{SIGN_IN}?redirect_url={expected_back}%2Fme%3Ftab%3D1")
+    );
+}
+
+#[tokio::test]
+async fn template_category_session_cookie_on_a_page_is_signed_out() {
+    let base = api(pages()).await;
+    let cookie = format!(
+        "__session={}; __client_uat={}",
+        categorised("cl_B7d4PD222AAA"),
+        NOW - 10
+    );
+    let response = get_with(&base, "/me", &[("cookie", &cookie)]).await;
+    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert!(
+        location(&response).starts_with(SIGN_IN),
+        "{}",
+        location(&response)
     );
 }
 

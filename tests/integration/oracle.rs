@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use clerk_runtime::TokenKind;
 use clerk_runtime::auth::Check;
 use clerk_runtime::dev::{DevIssuer, DevSession};
 use clerk_runtime::policy::{FactorLevel, Reverification};
@@ -23,10 +24,28 @@ use serde_json::{Value, json};
 /// (case id, Clerk's verdict, ours, why).
 const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
     (
-        "template-token-as-session",
+        "template-verify-cat-session",
         "ok",
         "token-type-mismatch",
-        "a JWT-template token (no `sid`) must not pass where a session token is expected",
+        "a template verifier refuses session tokens; Clerk's verifyToken accepts every class but M2M",
+    ),
+    (
+        "template-verify-cat-dev-session",
+        "ok",
+        "token-type-mismatch",
+        "the dev issuer's session token carries the session code: refused as a template",
+    ),
+    (
+        "template-verify-cat-m2m",
+        "token-invalid",
+        "token-type-mismatch",
+        "same refusal; we name it a type mismatch as authenticateRequest does for session tokens",
+    ),
+    (
+        "template-verify-cat-unknown",
+        "ok",
+        "token-type-mismatch",
+        "a template verifier accepts only the template code, the ignore code and no `cat`",
     ),
     (
         "rs384-header",
@@ -403,15 +422,6 @@ async fn rejections_agree_with_clerk_sdk() {
             format!("{}.{}.{sig}", b64("nope"), b64("{}")),
             None,
         ),
-        (
-            "template-token-as-session",
-            issuer.mint_template(
-                "supabase",
-                json!({"aud": "authenticated"}),
-                Duration::from_secs(60),
-            ),
-            None,
-        ),
     ];
     let oracle_cases: Vec<Value> = cases
         .iter()
@@ -430,21 +440,103 @@ async fn rejections_agree_with_clerk_sdk() {
         }
         let verifier = builder.build().expect("verifier");
         let ours = verifier.verify_at(token, now + 1).await;
-        if let Some((_, theirs, mine, why)) = KNOWN_DIFFERENCES.iter().find(|d| d.0 == *id) {
-            let clerk_said = if clerk["ok"] == true {
-                "ok"
-            } else {
-                clerk["reason"].as_str().unwrap_or("?")
+        compare_or_pinned(ours.as_ref().map_err(|e| e.reason()), clerk, id);
+    }
+}
+
+/// [`compare`] without checks, unless `id` is a pinned difference: then both
+/// answers must still be the pinned ones.
+fn compare_or_pinned(ours: Result<&clerk_runtime::Auth, &str>, clerk: &Value, id: &str) {
+    let Some((_, theirs, mine, why)) = KNOWN_DIFFERENCES.iter().find(|d| d.0 == id) else {
+        return compare(ours, clerk, &[], id);
+    };
+    let clerk_said = if clerk["ok"] == true {
+        "ok"
+    } else {
+        clerk["reason"].as_str().unwrap_or("?")
+    };
+    assert_eq!(clerk_said, *theirs, "{id}: Clerk's answer changed ({why})");
+    assert_eq!(ours.err(), Some(*mine), "{id}: ours changed ({why})");
+}
+
+/// Clerk's category codes (and an unknown one, and none) on a session's
+/// claims: as a session token, against `authenticateRequest`'s header path,
+/// and as a template token, against `verifyToken`.
+#[tokio::test]
+async fn categories_agree_with_clerk_sdk() {
+    let Some(dir) = oracle_dir() else { return };
+    let issuer = DevIssuer::new().expect("dev issuer");
+    let now = issuer.now();
+    let claims = json!({
+        "sub": "user_cat", "sid": "sess_cat", "iss": issuer.issuer(), "v": 2,
+        "iat": now, "nbf": now - 5, "exp": now + 60,
+    })
+    .to_string();
+    let codes = [
+        ("session", Some("cl_B7d4PD111AAA")),
+        ("template", Some("cl_B7d4PD222AAA")),
+        ("m2m", Some("cl_B7d4PD333AAA")),
+        ("ignore", Some("cl_I7d4PD111III")),
+        ("unknown", Some("cl_B7d4PD999AAA")),
+        ("none", None),
+    ];
+    let mut tokens: Vec<(String, String)> = codes
+        .iter()
+        .map(|(name, cat)| {
+            let mut header = json!({ "alg": "RS256", "kid": issuer.kid(), "typ": "JWT" });
+            if let Some(cat) = cat {
+                header["cat"] = json!(cat);
+            }
+            (
+                name.to_string(),
+                issuer.mint_raw(&header.to_string(), &claims),
+            )
+        })
+        .collect();
+    // What the dev issuer mints, with its own codes.
+    tokens.push((
+        "dev-session".into(),
+        issuer.mint(&DevSession::new("user_cat")),
+    ));
+    let dev_template = issuer.mint_template(
+        "supabase",
+        json!({"aud": "authenticated"}),
+        Duration::from_secs(60),
+    );
+    tokens.push(("dev-template".into(), dev_template));
+    let mut cases = Vec::new();
+    for (name, token) in &tokens {
+        for mode in ["request", "verify"] {
+            let id = match mode {
+                "request" => format!("session-cat-{name}"),
+                _ => format!("template-verify-cat-{name}"),
             };
-            assert_eq!(clerk_said, *theirs, "{id}: Clerk's answer changed ({why})");
-            assert_eq!(
-                ours.as_ref().err().map(|e| e.reason()),
-                Some(*mine),
-                "{id}: ours changed ({why})"
+            cases.push(
+                json!({ "id": id, "token": token, "jwtKey": issuer.public_key_pem(),
+                               "nowMs": (now + 1) * 1000, "mode": mode, "checks": [] }),
             );
-            continue;
         }
-        compare(ours.as_ref().map_err(|e| e.reason()), clerk, &[], id);
+    }
+    let verdicts = clerk_verdicts(&dir, &cases);
+    let session = Verifier::builder()
+        .pem(issuer.public_key_pem())
+        .build()
+        .expect("verifier");
+    let template = Verifier::builder()
+        .pem(issuer.public_key_pem())
+        .kind(TokenKind::Template)
+        .build()
+        .expect("template verifier");
+    for (case, clerk) in cases.iter().zip(&verdicts) {
+        let id = case["id"].as_str().expect("id");
+        let token = case["token"].as_str().expect("token");
+        let verifier = if case["mode"] == "request" {
+            &session
+        } else {
+            &template
+        };
+        let ours = verifier.verify_at(token, now + 1).await;
+        compare_or_pinned(ours.as_ref().map_err(|e| e.reason()), clerk, id);
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use clerk_runtime::{Auth, ClerkConfig, DevIssuer, DevSession, Verifier};
+use clerk_runtime::{Auth, ClerkConfig, DevIssuer, DevSession, TokenKind, Verifier};
 use clerk_tests::jwks_server::{JwksServer, jwks_of};
 use serde_json::{Value, json};
 
@@ -361,14 +361,106 @@ async fn machine_subject_is_a_type_mismatch() {
     );
 }
 
+/// `claims` (a session's, with `sid`) signed by the instance key under a
+/// header carrying `cat` (none when `None`).
+fn with_category(cat: Option<&str>) -> String {
+    let mut header = json!({"alg": "RS256", "kid": issuer().kid(), "typ": "JWT"});
+    if let Some(cat) = cat {
+        header["cat"] = json!(cat);
+    }
+    issuer().mint_raw(&header.to_string(), &Value::Object(claims()).to_string())
+}
+
 #[tokio::test]
-async fn machine_category_is_a_type_mismatch() {
-    let header = json!({"alg": "RS256", "typ": "JWT", "cat": "cl_m2m_token"}).to_string();
-    let token = issuer().mint_raw(&header, &Value::Object(claims()).to_string());
+async fn session_category_verifies_as_a_session() {
+    let auth = verifier()
+        .verify_at(&with_category(Some("cl_B7d4PD111AAA")), NOW)
+        .await
+        .unwrap();
+    assert_eq!(auth.session_id(), Some("sess_1"));
+}
+
+#[tokio::test]
+async fn ignore_category_and_no_category_verify_as_a_session() {
+    for cat in [Some("cl_I7d4PD111III"), None] {
+        let token = with_category(cat);
+        assert!(verifier().verify_at(&token, NOW).await.is_ok(), "{cat:?}");
+    }
+}
+
+#[tokio::test]
+async fn template_category_with_a_sid_is_a_type_mismatch() {
+    let token = with_category(Some("cl_B7d4PD222AAA"));
     assert_eq!(
         reason(&verifier(), &token, NOW).await,
         "token-type-mismatch"
     );
+}
+
+#[tokio::test]
+async fn m2m_category_with_a_sid_is_a_type_mismatch() {
+    let token = with_category(Some("cl_B7d4PD333AAA"));
+    assert_eq!(
+        reason(&verifier(), &token, NOW).await,
+        "token-type-mismatch"
+    );
+}
+
+#[tokio::test]
+async fn unknown_category_is_a_type_mismatch() {
+    for cat in ["cl_m2m_token", "cl_B7d4PD444AAA", "session"] {
+        let token = with_category(Some(cat));
+        assert_eq!(
+            reason(&verifier(), &token, NOW).await,
+            "token-type-mismatch",
+            "{cat}"
+        );
+    }
+}
+
+fn template_verifier() -> Verifier {
+    Verifier::builder()
+        .pem(issuer().public_key_pem())
+        .kind(TokenKind::Template)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn template_verifier_accepts_template_and_unmarked_tokens() {
+    for cat in [Some("cl_B7d4PD222AAA"), Some("cl_I7d4PD111III"), None] {
+        let token = with_category(cat);
+        assert!(
+            template_verifier().verify_at(&token, NOW).await.is_ok(),
+            "{cat:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn template_verifier_refuses_session_m2m_and_unknown_categories() {
+    for cat in ["cl_B7d4PD111AAA", "cl_B7d4PD333AAA", "cl_B7d4PD444AAA"] {
+        let token = with_category(Some(cat));
+        assert_eq!(
+            reason(&template_verifier(), &token, NOW).await,
+            "token-type-mismatch",
+            "{cat}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn dev_issuer_stamps_clerks_category_codes() {
+    let iss = DevIssuer::clone(issuer()).with_clock(|| NOW);
+    let cat = |token: &str| -> Value {
+        let head = token.split('.').next().unwrap();
+        serde_json::from_slice::<Value>(&URL_SAFE_NO_PAD.decode(head).unwrap()).unwrap()["cat"]
+            .clone()
+    };
+    assert_eq!(cat(&iss.mint(&session())), "cl_B7d4PD111AAA");
+    assert_eq!(cat(&iss.mint_v1(&session())), "cl_B7d4PD111AAA");
+    let template = iss.mint_template("t", json!({}), Duration::from_secs(60));
+    assert_eq!(cat(&template), "cl_B7d4PD222AAA");
 }
 
 fn template(aud: &str) -> String {
@@ -392,7 +484,7 @@ async fn template_token_is_rejected_where_a_session_token_is_expected() {
 async fn template_token_with_matching_audience_is_accepted_when_configured() {
     let verifier = Verifier::builder()
         .pem(issuer().public_key_pem())
-        .accept_templates(true)
+        .kind(TokenKind::Template)
         .audience(["api"])
         .build()
         .unwrap();
@@ -405,7 +497,7 @@ async fn template_token_with_matching_audience_is_accepted_when_configured() {
 async fn template_token_with_other_audience_is_rejected() {
     let verifier = Verifier::builder()
         .pem(issuer().public_key_pem())
-        .accept_templates(true)
+        .kind(TokenKind::Template)
         .audience(["api"])
         .build()
         .unwrap();

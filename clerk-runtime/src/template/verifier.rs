@@ -236,7 +236,7 @@ impl<T: FromClaims> TemplateVerifierBuilder<T> {
     /// Build the verifier. Fails when no audience choice was made, on an
     /// empty audience list, or when the key configuration is unusable.
     pub fn build(self) -> Result<TemplateVerifier<T>, ConfigError> {
-        let mut keys = self.keys.accept_templates(true);
+        let mut keys = self.keys.kind(crate::token::TokenKind::Template);
         keys = match self.audience {
             Audience::Unset => {
                 return Err(ConfigError::invalid(
