@@ -238,12 +238,14 @@ fn bench(c: &mut Criterion<ThreadCpu>) {
     let big = payload_of(&fx.big);
     c.bench_function("claims/decode_clerk_shaped", |b| {
         b.iter(|| {
-            clerk_runtime::claims::__decode_unverified_for_bench(black_box(&small)).expect("valid")
+            clerk_runtime::verify::decode::__decode_unverified_for_bench(black_box(&small))
+                .expect("valid")
         })
     });
     c.bench_function("claims/decode_fpm_50_permissions", |b| {
         b.iter(|| {
-            clerk_runtime::claims::__decode_unverified_for_bench(black_box(&big)).expect("valid")
+            clerk_runtime::verify::decode::__decode_unverified_for_bench(black_box(&big))
+                .expect("valid")
         })
     });
     c.bench_function("raw/serde_parse_claims", |b| {

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 
 use crate::error::ConfigError;
-use crate::jwks::{JwksSource, VerifyingKey};
+use crate::verify::keys::{JwksSource, VerifyingKey};
 use crate::verify::{Verifier, VerifierBuilder};
 
 /// Default Backend API base URL.

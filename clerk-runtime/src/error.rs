@@ -3,6 +3,8 @@
 //!
 //! Messages never contain a token or a secret key: they end up in logs.
 
+use crate::reason;
+
 /// Why a token was not accepted.
 ///
 /// [`VerifyError::reason`] gives a stable machine-readable string: Clerk's own
@@ -89,11 +91,6 @@ pub enum VerifyError {
     /// `iss` is not the configured issuer.
     #[error("token issuer is not the configured issuer")]
     InvalidIssuer,
-    /// The session is `pending` and the route does not allow pending
-    /// sessions. Never returned by the verifier itself (it keeps the status
-    /// in `Auth`); the request layer uses it when applying a route policy.
-    #[error("the session is pending (e.g. an organization must be chosen)")]
-    SessionPending,
     /// The session was revoked through this process (`Verifier::revoke_session`).
     #[error("the session was revoked; sign in again")]
     SessionRevoked,
@@ -112,25 +109,24 @@ impl VerifyError {
     /// Stable reason string: Clerk's where it has one, ours otherwise.
     pub fn reason(&self) -> &'static str {
         match self {
-            Self::TooLarge { .. } => "token-too-large",
-            Self::Malformed(_) | Self::InvalidClaims(_) => "token-invalid",
-            Self::TypeMismatch(_) => "token-type-mismatch",
-            Self::UnsupportedAlgorithm(_) => "token-invalid-algorithm",
-            Self::InvalidSignature => "token-invalid-signature",
-            Self::VerificationFailed => "token-verification-failed",
-            Self::KidMismatch { .. } => "jwk-kid-mismatch",
-            Self::JwksUnavailable(_) => "jwk-remote-failed-to-load",
-            Self::JwksInvalid(_) => "jwk-remote-invalid",
-            Self::SecretKeyInvalid => "secret-key-invalid",
-            Self::InvalidAudience => "token-invalid-audience",
-            Self::InvalidAuthorizedParty => "token-invalid-authorized-parties",
-            Self::Expired { .. } => "token-expired",
-            Self::NotActiveYet { .. } => "token-not-active-yet",
-            Self::IatInFuture { .. } => "token-iat-in-the-future",
-            Self::InvalidIssuer => "token-invalid-issuer",
-            Self::SessionPending => "session-pending",
-            Self::SessionRevoked => "session-revoked",
-            Self::LifetimeTooLong { .. } => "token-lifetime-too-long",
+            Self::TooLarge { .. } => reason::TOKEN_TOO_LARGE,
+            Self::Malformed(_) | Self::InvalidClaims(_) => reason::TOKEN_INVALID,
+            Self::TypeMismatch(_) => reason::TOKEN_TYPE_MISMATCH,
+            Self::UnsupportedAlgorithm(_) => reason::TOKEN_INVALID_ALGORITHM,
+            Self::InvalidSignature => reason::TOKEN_INVALID_SIGNATURE,
+            Self::VerificationFailed => reason::TOKEN_VERIFICATION_FAILED,
+            Self::KidMismatch { .. } => reason::JWK_KID_MISMATCH,
+            Self::JwksUnavailable(_) => reason::JWK_REMOTE_FAILED_TO_LOAD,
+            Self::JwksInvalid(_) => reason::JWK_REMOTE_INVALID,
+            Self::SecretKeyInvalid => reason::SECRET_KEY_INVALID,
+            Self::InvalidAudience => reason::TOKEN_INVALID_AUDIENCE,
+            Self::InvalidAuthorizedParty => reason::TOKEN_INVALID_AUTHORIZED_PARTIES,
+            Self::Expired { .. } => reason::TOKEN_EXPIRED,
+            Self::NotActiveYet { .. } => reason::TOKEN_NOT_ACTIVE_YET,
+            Self::IatInFuture { .. } => reason::TOKEN_IAT_IN_THE_FUTURE,
+            Self::InvalidIssuer => reason::TOKEN_INVALID_ISSUER,
+            Self::SessionRevoked => reason::SESSION_REVOKED,
+            Self::LifetimeTooLong { .. } => reason::TOKEN_LIFETIME_TOO_LONG,
         }
     }
 }
@@ -162,11 +158,11 @@ impl ConfigError {
     /// Stable reason string (Clerk's `jwk-failed-to-resolve` for a missing key).
     pub fn reason(&self) -> &'static str {
         match self {
-            Self::MissingKey => "jwk-failed-to-resolve",
-            Self::Invalid { var, .. } if *var == "CLERK_JWT_KEY" => "jwk-local-missing",
-            Self::Invalid { .. } => "config-invalid",
-            Self::HttpClient(_) => "config-http-client",
-            Self::KeyGeneration => "config-key-generation",
+            Self::MissingKey => reason::JWK_FAILED_TO_RESOLVE,
+            Self::Invalid { var, .. } if *var == "CLERK_JWT_KEY" => reason::JWK_LOCAL_MISSING,
+            Self::Invalid { .. } => reason::CONFIG_INVALID,
+            Self::HttpClient(_) => reason::CONFIG_HTTP_CLIENT,
+            Self::KeyGeneration => reason::CONFIG_KEY_GENERATION,
         }
     }
 

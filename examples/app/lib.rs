@@ -277,7 +277,7 @@ pub fn route_table() -> &'static [Route] {
 
 /// Unix seconds now.
 pub fn unix_now() -> i64 {
-    clerk_runtime::verify::system_now()
+    clerk_runtime::time::system_now()
 }
 
 /// Tokens printed at startup for the curl lines.

@@ -15,7 +15,7 @@ pub fn may_open(auth: &Auth, path: &str) -> bool {
     crate::route_table()
         .iter()
         .find(|route| route.matches("GET", path))
-        .is_some_and(|route| route.policy.allows(Some(auth)).is_allowed())
+        .is_some_and(|route| route.policy.evaluate(Some(auth)).is_allowed())
 }
 
 /// Home: public, says who is signed in.

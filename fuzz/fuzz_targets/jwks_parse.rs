@@ -6,7 +6,7 @@
 #![no_main]
 
 use clerk_fuzz::fixture;
-use clerk_runtime::jwks::{KeySet, MAX_JWKS_KEYS};
+use clerk_runtime::verify::keys::{KeySet, MAX_JWKS_KEYS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

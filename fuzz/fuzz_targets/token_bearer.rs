@@ -7,7 +7,7 @@
 #![no_main]
 
 use clerk_fuzz::{NOW, fixture};
-use clerk_runtime::source::{TokenSource, token_source};
+use clerk_runtime::token::source::{TokenSource, token_source};
 use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
 use libfuzzer_sys::fuzz_target;
 

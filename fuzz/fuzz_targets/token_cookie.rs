@@ -11,7 +11,7 @@ use std::convert::Infallible;
 
 use arbitrary::Arbitrary;
 use clerk_fuzz::{NOW, fixture};
-use clerk_runtime::source::{TokenSource, token_source};
+use clerk_runtime::token::source::{TokenSource, token_source};
 use clerk_runtime::{AuthState, ClerkLayer};
 use http::{HeaderMap, HeaderValue, Request, header::COOKIE};
 use libfuzzer_sys::fuzz_target;

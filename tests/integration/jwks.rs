@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use clerk_runtime::jwks::CachePolicy;
+use clerk_runtime::verify::keys::CachePolicy;
 use clerk_runtime::{DevIssuer, DevSession, Verifier};
 use clerk_tests::jwks_server::{JwksServer, VALID_SECRET, jwks_of};
 
@@ -374,7 +374,7 @@ async fn config_with_secret_key_verifies_through_the_backend_api() {
 
 #[test]
 fn debug_output_never_shows_the_secret_key() {
-    let source = clerk_runtime::jwks::JwksSource::BackendApi {
+    let source = clerk_runtime::verify::keys::JwksSource::BackendApi {
         api_url: "https://api.clerk.com".into(),
         secret_key: "sk_live_topsecret".into(),
     };

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use clerk_runtime::__private::{Guard, PolicySource};
 use clerk_runtime::layer::ClerkLayer;
 use clerk_runtime::policy::{Condition, Protection, Reverification};
-use clerk_runtime::source::CookieSuffix;
+use clerk_runtime::token::source::CookieSuffix;
 use clerk_runtime::{Auth, DevIssuer, DevSession, MaybeAuth, Policy, ResponseMode, Rule, UserId};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

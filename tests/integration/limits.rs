@@ -7,9 +7,9 @@ use axum::Router;
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use clerk_runtime::jwks::{KeySet, MAX_JWKS_KEYS};
 use clerk_runtime::layer::ClerkLayer;
 use clerk_runtime::token::MAX_TOKEN_BYTES;
+use clerk_runtime::verify::keys::{KeySet, MAX_JWKS_KEYS};
 use clerk_runtime::{Auth, DevIssuer};
 use serde_json::json;
 

@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 
 use super::Auth;
-use crate::policy::{FactorLevel, Reverification};
+use super::{FactorLevel, Reverification};
 
 /// Clerk's system permissions. They are never put in session tokens, so a
 /// server-side check on one is always false.
@@ -173,8 +173,8 @@ mod tests {
 
     use super::{Check, cmp_org_prefixed, is_system_permission, normalize_org_key};
     use crate::auth::Auth;
-    use crate::claims::auth_from_json;
-    use crate::policy::{FactorLevel, Reverification};
+    use crate::auth::{FactorLevel, Reverification};
+    use crate::verify::decode::auth_from_json;
 
     fn auth(extra: Value) -> Auth {
         let mut payload = json!({"sub": "user_1", "sid": "sess_1", "exp": 2_000_000_000});
@@ -468,7 +468,7 @@ mod speed {
     use serde_json::json;
 
     use super::Check;
-    use crate::claims::auth_from_json;
+    use crate::verify::decode::auth_from_json;
 
     /// The permission check runs on every protected request: budget 100 ns.
     const BUDGET_NS: u128 = 100;

@@ -8,7 +8,7 @@ use axum::extract::ConnectInfo;
 use http::HeaderName;
 use http::request::Parts;
 
-use crate::layer::AuthState;
+use crate::state::AuthState;
 
 /// Computes the rate-limit key of a request; `None` when it has none.
 ///
@@ -185,7 +185,7 @@ mod tests {
 
     fn signed_in(user: &str) -> AuthState {
         let payload = serde_json::json!({"sub": user, "sid": "sess_1", "exp": 2_000_000_000});
-        AuthState::SignedIn(crate::claims::auth_from_json(payload).unwrap())
+        AuthState::SignedIn(crate::verify::decode::auth_from_json(payload).unwrap())
     }
 
     #[test]
@@ -200,7 +200,7 @@ mod tests {
     fn signed_out_requests_fall_back_to_the_ip() {
         let mut p = parts(&[], Some("10.0.0.1:5000"));
         p.extensions
-            .insert(AuthState::SignedOut(crate::layer::SignedOutReason::NoToken));
+            .insert(AuthState::SignedOut(crate::state::SignedOutReason::NoToken));
         assert_eq!(RequestKey::new().key(&p).as_deref(), Some("ip:10.0.0.1"));
     }
 

@@ -30,7 +30,6 @@
 //!     .layer(RateLimitLayer::new(store, RateLimit::parse("10/10s").unwrap(), RequestKey::default()));
 //! ```
 
-mod clock;
 mod grammar;
 mod key;
 mod layer;
@@ -47,14 +46,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use crate::time::{Clock, ManualClock, SystemClock};
 pub use key::{KeyFn, RateLimitKey, RequestKey};
 pub use layer::{RateLimitLayer, RateLimitService};
 pub use limiter::{FailMode, Limiter};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 pub use response::{RateLimitRejection, insert_headers};
 pub use route::RouteLimiter;
-pub(crate) use route::enforce;
 pub use spec::{MAX_REQUESTS, MAX_WINDOW, RateLimit, RateLimitParseError};
 
 /// The future returned by [`RateLimitStore::check`].

@@ -9,6 +9,7 @@ use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 use super::Decision;
+use crate::reason;
 
 const LIMITED_BODY: &str = r#"{"error":"rate_limited","reason":"rate-limit-exceeded"}"#;
 const UNAVAILABLE_BODY: &str = r#"{"error":"unavailable","reason":"rate-limit-store-unavailable"}"#;
@@ -34,8 +35,8 @@ impl RateLimitRejection {
     /// The machine-readable reason in the JSON body.
     pub fn reason(&self) -> &'static str {
         match self {
-            Self::Limited(_) => "rate-limit-exceeded",
-            Self::Unavailable => "rate-limit-store-unavailable",
+            Self::Limited(_) => reason::RATE_LIMIT_EXCEEDED,
+            Self::Unavailable => reason::RATE_LIMIT_STORE_UNAVAILABLE,
         }
     }
 }

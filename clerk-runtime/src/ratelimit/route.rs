@@ -10,7 +10,6 @@
 //! each enforce the limit on their own share of traffic, which is why apps
 //! running more than one instance install a limiter over a shared store.
 
-use std::any::type_name;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -23,7 +22,6 @@ use super::{
     Decision, KeyFn, Limiter, MemoryStore, RateLimit, RateLimitRejection, RateLimitStore,
     RequestKey,
 };
-use crate::layer::LayerContext;
 
 /// The limiter and key function behind declared per-route limits.
 ///
@@ -78,7 +76,7 @@ impl RouteLimiter {
     /// Counts the request against `limit` in the budget of its route.
     /// `fallback_scope` names the budget when the router did not record the
     /// matched path (a handler called outside an axum `Router`).
-    async fn check(
+    pub(crate) async fn check(
         &self,
         parts: &Parts,
         limit: RateLimit,
@@ -126,28 +124,6 @@ fn store_key(method: &Method, path: &str, request_key: Option<&str>) -> String {
     key.push(':');
     key.push_str(request_key);
     key
-}
-
-/// Counts the request against the route's declared `limit` in the installed
-/// limiter (else the process default). Admitted: the [`Decision`] is stored
-/// in the request extensions for handlers that want to echo the
-/// `RateLimit-*` headers ([`insert_headers`](super::insert_headers)).
-pub(crate) async fn enforce<P: ?Sized>(
-    parts: &mut Parts,
-    limit: RateLimit,
-) -> Result<(), RateLimitRejection> {
-    let context = LayerContext::of(&parts.extensions).cloned();
-    let limiter = context
-        .as_ref()
-        .and_then(LayerContext::rate_limiter)
-        .unwrap_or_else(|| RouteLimiter::process_default());
-    if let Some(decision) = limiter.check(parts, limit, type_name::<P>()).await? {
-        if let Some(context) = &context {
-            context.record_decision(decision);
-        }
-        parts.extensions.insert(decision);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

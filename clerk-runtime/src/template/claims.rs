@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::definition::HASURA_NAMESPACE;
-use crate::claims::{ClaimError, ClaimSet, FromClaims};
+use crate::auth::{ClaimError, ClaimSet, FromClaims};
 
 /// Claims of the [`default`](super::JwtTemplate::default_template) template.
 #[derive(Debug, Clone, PartialEq, crate::Claims)]

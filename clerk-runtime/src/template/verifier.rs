@@ -9,8 +9,9 @@ use std::time::Duration;
 use super::claims::DefaultTemplateClaims;
 use super::definition::JwtTemplate;
 use crate::auth::Auth;
-use crate::claims::{ClaimError, FromClaims};
+use crate::auth::{ClaimError, FromClaims};
 use crate::error::{ConfigError, VerifyError};
+use crate::reason;
 use crate::verify::{Verifier, VerifierBuilder};
 
 /// Verifies tokens minted from a JWT template for one service and reads
@@ -98,7 +99,7 @@ impl TemplateError {
     pub fn reason(&self) -> &'static str {
         match self {
             Self::Verify(e) => e.reason(),
-            Self::SessionToken => "token-type-mismatch",
+            Self::SessionToken => reason::TOKEN_TYPE_MISMATCH,
             Self::Claim(e) => e.reason(),
         }
     }

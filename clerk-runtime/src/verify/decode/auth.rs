@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use serde_json::Value;
 
 use super::{
-    ClaimsError, MAX_CLAIM_LIST_BYTES, MAX_ORG_PERMISSION_BYTES, MAX_ORG_PERMISSIONS, RawClaims,
+    DecodeError, MAX_CLAIM_LIST_BYTES, MAX_ORG_PERMISSION_BYTES, MAX_ORG_PERMISSIONS, RawClaims,
     RawOrg, mask,
 };
 use crate::auth::normalize_org_key;
@@ -24,14 +24,14 @@ impl Auth {
 
 impl AuthData {
     /// Decodes verified claims; the payload is left empty for [`Auth::new`].
-    pub(crate) fn from_claims(raw: RawClaims<'_>) -> Result<AuthData, ClaimsError> {
+    pub(crate) fn from_claims(raw: RawClaims<'_>) -> Result<AuthData, DecodeError> {
         check_list_lengths(&raw)?;
         let user_id = match raw.sub {
             Some(Value::String(sub)) if !sub.is_empty() => sub.into_boxed_str(),
-            _ => return Err(ClaimsError::InvalidSubject),
+            _ => return Err(DecodeError::InvalidSubject),
         };
         let expires_at = match raw.exp {
-            None => return Err(ClaimsError::MissingExpiry),
+            None => return Err(DecodeError::MissingExpiry),
             Some(exp) => seconds(&exp, "exp")?,
         };
         let issued_at = raw.iat.as_ref().map(|v| seconds(v, "iat")).transpose()?;
@@ -51,7 +51,7 @@ impl AuthData {
                     .transpose()?
                     .flatten(),
             ),
-            Some(other) => return Err(ClaimsError::UnsupportedVersion(other)),
+            Some(other) => return Err(DecodeError::UnsupportedVersion(other)),
         };
 
         Ok(AuthData {
@@ -81,7 +81,7 @@ impl AuthData {
 }
 
 /// The list claims are bounded before any of them is split or decoded.
-fn check_list_lengths(raw: &RawClaims<'_>) -> Result<(), ClaimsError> {
+fn check_list_lengths(raw: &RawClaims<'_>) -> Result<(), DecodeError> {
     let org = raw.o.as_ref();
     let lists = [
         ("fea", raw.fea.as_deref()),
@@ -94,7 +94,7 @@ fn check_list_lengths(raw: &RawClaims<'_>) -> Result<(), ClaimsError> {
             .map(str::len)
             .filter(|len| *len > MAX_CLAIM_LIST_BYTES)
         {
-            return Err(ClaimsError::ClaimTooLong {
+            return Err(DecodeError::ClaimTooLong {
                 claim,
                 len,
                 max: MAX_CLAIM_LIST_BYTES,
@@ -106,7 +106,7 @@ fn check_list_lengths(raw: &RawClaims<'_>) -> Result<(), ClaimsError> {
         .as_ref()
         .is_some_and(|p| !within_permission_limits(p.len(), p.iter().map(String::len).sum()))
     {
-        return Err(ClaimsError::TooManyPermissions);
+        return Err(DecodeError::TooManyPermissions);
     }
     Ok(())
 }
@@ -116,8 +116,8 @@ fn within_permission_limits(count: usize, bytes: usize) -> bool {
 }
 
 /// Unix seconds from a JSON number; fractions are truncated toward the past.
-fn seconds(value: &Value, claim: &'static str) -> Result<i64, ClaimsError> {
-    let invalid = ClaimsError::InvalidTime { claim };
+fn seconds(value: &Value, claim: &'static str) -> Result<i64, DecodeError> {
+    let invalid = DecodeError::InvalidTime { claim };
     match value {
         Value::Number(n) => match n.as_i64() {
             Some(s) => Ok(s),
@@ -181,13 +181,13 @@ fn v1_org(
 fn v2_org(
     o: RawOrg<'_>,
     features: Option<&Entitlements>,
-) -> Result<Option<Organization>, ClaimsError> {
+) -> Result<Option<Organization>, DecodeError> {
     let Some(id) = non_empty(o.id) else {
         return Ok(None);
     };
     let permissions = match (features, o.per.as_deref(), o.fpm.as_deref()) {
         (Some(features), Some(per), Some(fpm)) => {
-            v2_permissions(features, per, fpm).ok_or(ClaimsError::TooManyPermissions)?
+            v2_permissions(features, per, fpm).ok_or(DecodeError::TooManyPermissions)?
         }
         _ => Vec::new(),
     };
@@ -240,7 +240,7 @@ pub(crate) fn v2_permissions(
 mod tests {
     use serde_json::{Value, json};
 
-    use super::super::{ClaimsError, auth_from_json};
+    use super::super::{DecodeError, auth_from_json};
     use crate::auth::{Auth, SessionStatus, TokenVersion};
 
     fn base() -> Value {
@@ -385,7 +385,7 @@ mod tests {
         ((num_bigint::BigUint::from(1u8) << n) - 1u8).to_string()
     }
 
-    fn v2_org_result(fea: &str, per: &str, fpm: &str) -> Result<Auth, ClaimsError> {
+    fn v2_org_result(fea: &str, per: &str, fpm: &str) -> Result<Auth, DecodeError> {
         let mut payload = base();
         payload["v"] = json!(2);
         payload["fea"] = json!(fea);
@@ -395,7 +395,7 @@ mod tests {
 
     #[test]
     fn list_claims_at_the_length_limit_are_accepted_one_byte_more_is_refused() {
-        use crate::claims::MAX_CLAIM_LIST_BYTES as MAX;
+        use crate::verify::decode::MAX_CLAIM_LIST_BYTES as MAX;
         let at_limit = format!("o:{}", "f".repeat(MAX - 2));
         let over = format!("{at_limit}f");
         for claim in ["fea", "pla", "o.per", "o.fpm"] {
@@ -413,7 +413,7 @@ mod tests {
             assert!(build(&at_limit).is_ok(), "{claim} at {MAX} bytes");
             assert_eq!(
                 build(&over).unwrap_err(),
-                ClaimsError::ClaimTooLong {
+                DecodeError::ClaimTooLong {
                     claim,
                     len: MAX + 1,
                     max: MAX
@@ -424,19 +424,19 @@ mod tests {
 
     #[test]
     fn v2_decoded_permissions_at_the_count_limit_are_accepted_one_more_is_refused() {
-        use crate::claims::MAX_ORG_PERMISSIONS as MAX;
+        use crate::verify::decode::MAX_ORG_PERMISSIONS as MAX;
         let per = vec!["a"; MAX + 1].join(",");
         let auth = v2_org_result("o:f", &per, &all_ones(MAX as u32)).expect("at the limit");
         assert_eq!(auth.org().unwrap().permissions().len(), MAX);
         assert_eq!(
             v2_org_result("o:f", &per, &all_ones(MAX as u32 + 1)).unwrap_err(),
-            ClaimsError::TooManyPermissions
+            DecodeError::TooManyPermissions
         );
     }
 
     #[test]
     fn v2_decoded_permissions_at_the_byte_limit_are_accepted_one_more_is_refused() {
-        use crate::claims::MAX_ORG_PERMISSION_BYTES as MAX;
+        use crate::verify::decode::MAX_ORG_PERMISSION_BYTES as MAX;
         // Each permission `org:<1018 f>:a` is exactly 1024 bytes.
         let fea = format!("o:{}", "f".repeat(1018));
         let per = vec!["a"; 65].join(",");
@@ -446,13 +446,13 @@ mod tests {
         assert_eq!(total, MAX);
         assert_eq!(
             v2_org_result(&fea, &per, &all_ones(fits + 1)).unwrap_err(),
-            ClaimsError::TooManyPermissions
+            DecodeError::TooManyPermissions
         );
     }
 
     #[test]
     fn v1_permission_list_at_the_count_limit_is_accepted_one_more_is_refused() {
-        use crate::claims::MAX_ORG_PERMISSIONS as MAX;
+        use crate::verify::decode::MAX_ORG_PERMISSIONS as MAX;
         let list = |n: usize| (0..n).map(|i| format!("org:f:a{i}")).collect::<Vec<_>>();
         let mut payload = base();
         payload["org_id"] = json!("org_1");
@@ -469,7 +469,7 @@ mod tests {
         payload["org_permissions"] = json!(list(MAX + 1));
         assert_eq!(
             auth_from_json(payload).unwrap_err(),
-            ClaimsError::TooManyPermissions
+            DecodeError::TooManyPermissions
         );
     }
 
@@ -519,7 +519,7 @@ mod tests {
             payload["sub"] = sub;
             assert_eq!(
                 auth_from_json(payload).unwrap_err(),
-                ClaimsError::InvalidSubject
+                DecodeError::InvalidSubject
             );
         }
     }
@@ -530,7 +530,7 @@ mod tests {
         payload.as_object_mut().expect("object").remove("exp");
         assert_eq!(
             auth_from_json(payload).unwrap_err(),
-            ClaimsError::MissingExpiry
+            DecodeError::MissingExpiry
         );
     }
 
@@ -540,7 +540,7 @@ mod tests {
         payload["nbf"] = json!("soon");
         assert_eq!(
             auth_from_json(payload).unwrap_err(),
-            ClaimsError::InvalidTime { claim: "nbf" }
+            DecodeError::InvalidTime { claim: "nbf" }
         );
     }
 
@@ -560,7 +560,7 @@ mod tests {
         payload["v"] = json!(3);
         assert_eq!(
             auth_from_json(payload).unwrap_err(),
-            ClaimsError::UnsupportedVersion(3)
+            DecodeError::UnsupportedVersion(3)
         );
     }
 
@@ -648,7 +648,7 @@ mod properties {
 
     use super::{normalized_role, v2_permissions};
     use crate::auth::{Entitlements, normalize_org_key};
-    use crate::claims::mask::set_bits_below;
+    use crate::verify::decode::mask::set_bits_below;
 
     /// Semantics §2 written the obvious way, with `num-bigint` for the masks.
     fn reference(fea: &[(&str, String)], actions: &[String], masks: &[String]) -> Vec<String> {
@@ -711,7 +711,7 @@ mod properties {
             let masks_trimmed: Vec<String> = masks.iter().map(|m| m.trim().to_owned()).collect();
             let expected = reference(&fea, &actions, &masks_trimmed);
             // Past the permission limit the token is refused, not truncated.
-            let expected = (expected.len() <= crate::claims::MAX_ORG_PERMISSIONS).then_some(expected);
+            let expected = (expected.len() <= crate::verify::decode::MAX_ORG_PERMISSIONS).then_some(expected);
             prop_assert_eq!(got, expected);
         }
 

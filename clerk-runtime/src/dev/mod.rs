@@ -20,8 +20,9 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ConfigError;
 use crate::template::{JwtTemplate, ShortcodeValues};
+use crate::time::{self, SharedClock, UnixSeconds};
 use crate::token;
-use crate::verify::{Clock, Verifier, system_now};
+use crate::verify::Verifier;
 
 /// Default issuer of dev tokens.
 pub const DEV_ISSUER: &str = "https://dev.clerk.localhost";
@@ -36,7 +37,7 @@ pub struct DevIssuer {
     key: Arc<KeyPair>,
     kid: Arc<str>,
     issuer: Arc<str>,
-    clock: Clock,
+    clock: SharedClock,
     counter: Arc<AtomicU64>,
 }
 
@@ -59,7 +60,7 @@ impl DevIssuer {
             key: Arc::new(key),
             kid: format!("ins_dev{}", URL_SAFE_NO_PAD.encode(id)).into(),
             issuer: DEV_ISSUER.into(),
-            clock: Arc::new(system_now),
+            clock: Arc::new(time::SystemClock),
             counter: Arc::new(AtomicU64::new(0)),
         })
     }
@@ -78,7 +79,7 @@ impl DevIssuer {
 
     /// Use `clock` (unix seconds) for `iat` of tokens without an explicit `issued_at`.
     pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.clock = Arc::new(UnixSeconds(clock));
         self
     }
 
@@ -94,7 +95,7 @@ impl DevIssuer {
 
     /// The issuer's clock.
     pub fn now(&self) -> i64 {
-        (self.clock)()
+        time::unix_seconds(&*self.clock)
     }
 
     /// The public key as a JWKS document (`{"keys":[...]}`).
@@ -140,7 +141,7 @@ impl DevIssuer {
         Verifier::builder()
             .pem(self.public_key_pem())
             .issuer(self.issuer.to_string())
-            .clock(move || clock())
+            .clock(move || time::unix_seconds(&*clock))
             .build()
     }
 

@@ -1,18 +1,20 @@
 //! The signed-in session as handlers see it, and Clerk's `has()` checks.
 
 mod check;
+mod claims;
 mod entitlement;
+mod fresh;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 pub use check::{Check, SYSTEM_PERMISSIONS, is_system_permission, normalize_org_key};
+pub use claims::{ClaimError, ClaimSet, FromClaims};
 pub(crate) use entitlement::Entitlements;
 pub use entitlement::{Entitlement, Scope};
+pub use fresh::{FactorLevel, Reverification};
 
 use http::HeaderValue;
-
-use crate::claims::ClaimSet;
 
 /// A verified Clerk session.
 ///

@@ -1,6 +1,8 @@
 //! The authentication layer: verifies the request's session token once and
 //! stores the outcome as [`AuthState`] in request extensions, where the guard
-//! and extractors read it.
+//! and extractors read it, next to the layer's options ([`LayerContext`]).
+//! The last link of the request's path: it depends on everything, and
+//! nothing depends on it.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), clerk_runtime::Error> {
@@ -16,99 +18,26 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{Extensions, HeaderMap, Request};
+use http::{HeaderMap, Request};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::auth::Auth;
 use crate::backend::BackendClient;
 use crate::config::ClerkConfig;
+use crate::context::{LayerContext, ResponseConfig, ResponseMode, SessionControl, Shared};
+#[cfg(feature = "dev")]
 use crate::dev::DevIssuer;
 use crate::error::{ConfigError, Error, VerifyError};
-use crate::guard::USER_ID_HEADER;
-use crate::presets::{SessionPreset, SessionSettings};
-use crate::ratelimit::{Decision, RouteLimiter, insert_headers};
-use crate::response::{RejectionKind, ResponseConfig, ResponseMode};
-use crate::sessions::SessionControl;
-use crate::source::{CookieSuffix, TokenSource, token_source};
+use crate::extract::USER_ID_HEADER;
+use crate::policy::presets::{SessionPreset, SessionSettings};
+use crate::ratelimit::{RouteLimiter, insert_headers};
+use crate::state::{AuthState, SignedOutReason};
 use crate::token::MAX_TOKEN_BYTES;
+use crate::token::source::{CookieSuffix, TokenSource, token_source};
 use crate::verify::Verifier;
-
-/// The outcome of authenticating one request, stored in its extensions.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum AuthState {
-    /// A verified session (possibly `pending`: routes decide whether that counts).
-    SignedIn(Auth),
-    /// No usable session, for a reason that is not a verification failure.
-    SignedOut(SignedOutReason),
-    /// A token was presented and failed verification.
-    Failed(VerifyError),
-}
-
-/// Why a request without a verification failure is still signed out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SignedOutReason {
-    /// Neither a Bearer header nor a `__session` cookie.
-    NoToken,
-    /// A `__session` cookie with `__client_uat` missing or `0`: the browser signed out.
-    ClientUatMissing,
-    /// The cookie token was issued before the client's last sign-in/out
-    /// (`__client_uat`): a stale token from before a sign-out.
-    IssuedBeforeClientUat,
-}
-
-impl SignedOutReason {
-    /// The reason string (Clerk's).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            SignedOutReason::NoToken => "session-token-missing",
-            SignedOutReason::ClientUatMissing => "session-token-but-no-client-uat",
-            SignedOutReason::IssuedBeforeClientUat => "session-token-iat-before-client-uat",
-        }
-    }
-}
-
-impl AuthState {
-    /// The verified session, pending or not.
-    pub fn auth(&self) -> Option<&Auth> {
-        match self {
-            AuthState::SignedIn(auth) => Some(auth),
-            _ => None,
-        }
-    }
-
-    /// Why the request is not signed in; `None` when it is.
-    pub fn reason(&self) -> Option<&'static str> {
-        match self {
-            AuthState::SignedIn(_) => None,
-            AuthState::SignedOut(reason) => Some(reason.as_str()),
-            AuthState::Failed(error) => Some(error.reason()),
-        }
-    }
-
-    /// The 401 this state becomes where a signed-in, non-pending session is needed.
-    pub(crate) fn rejection_kind(&self) -> RejectionKind {
-        match self {
-            AuthState::SignedIn(auth) => RejectionKind::Unauthenticated {
-                reason: crate::guard::inactive_reason(auth),
-                token_present: true,
-            },
-            AuthState::SignedOut(reason) => RejectionKind::Unauthenticated {
-                reason: reason.as_str(),
-                token_present: *reason != SignedOutReason::NoToken,
-            },
-            AuthState::Failed(error) => RejectionKind::Unauthenticated {
-                reason: error.reason(),
-                token_present: true,
-            },
-        }
-    }
-}
 
 /// Tower layer that authenticates every request once (see the module docs).
 ///
@@ -117,16 +46,6 @@ impl AuthState {
 #[must_use]
 pub struct ClerkLayer {
     shared: Arc<Shared>,
-}
-
-#[derive(Debug, Clone)]
-struct Shared {
-    verifier: Verifier,
-    suffix: Option<CookieSuffix>,
-    responses: Arc<ResponseConfig>,
-    settings: Option<SessionSettings>,
-    sessions: Option<SessionControl>,
-    rate_limiter: Option<Arc<RouteLimiter>>,
 }
 
 impl ClerkLayer {
@@ -162,6 +81,7 @@ impl ClerkLayer {
 
     /// A layer accepting the tokens of a local [`DevIssuer`] (networkless:
     /// its PEM public key and issuer).
+    #[cfg(feature = "dev")]
     pub fn dev(issuer: &DevIssuer) -> Result<Self, ConfigError> {
         Ok(Self::new(issuer.verifier()?))
     }
@@ -293,63 +213,16 @@ where
             // Only the guard may say who the user is.
             request.headers_mut().remove(USER_ID_HEADER);
             let state = shared.authenticate(request.headers()).await;
-            let context = LayerContext(Arc::new(ContextData {
-                shared,
-                decision: OnceLock::new(),
-            }));
+            let context = LayerContext::new(shared);
             let extensions = request.extensions_mut();
             extensions.insert(state);
             extensions.insert(context.clone());
             let mut response = inner.call(request).await?;
-            if let Some(decision) = context.0.decision.get() {
+            if let Some(decision) = context.decision() {
                 insert_headers(decision, response.headers_mut());
             }
             Ok(response)
         })
-    }
-}
-
-/// What `ClerkLayer` hands guards and extractors besides the public
-/// [`AuthState`]: its options, and a slot for the rate-limit decision. One
-/// extension for all of it, so a request pays one allocation here rather
-/// than one per option.
-#[derive(Clone)]
-pub(crate) struct LayerContext(Arc<ContextData>);
-
-struct ContextData {
-    shared: Arc<Shared>,
-    /// Where the guard leaves an admitted request's rate-limit decision; the
-    /// layer writes the `RateLimit-*` headers from it on the way out, since
-    /// an extractor can refuse a request but never touch the response.
-    decision: OnceLock<Decision>,
-}
-
-impl LayerContext {
-    /// The context of a request that went through `ClerkLayer`.
-    pub(crate) fn of(extensions: &Extensions) -> Option<&LayerContext> {
-        extensions.get::<LayerContext>()
-    }
-
-    pub(crate) fn responses(&self) -> &Arc<ResponseConfig> {
-        &self.0.shared.responses
-    }
-
-    pub(crate) fn settings(&self) -> Option<SessionSettings> {
-        self.0.shared.settings
-    }
-
-    pub(crate) fn sessions(&self) -> Option<&SessionControl> {
-        self.0.shared.sessions.as_ref()
-    }
-
-    pub(crate) fn rate_limiter(&self) -> Option<&RouteLimiter> {
-        self.0.shared.rate_limiter.as_deref()
-    }
-
-    /// Records the decision for the response headers; set once, as a
-    /// handler has one guard.
-    pub(crate) fn record_decision(&self, decision: Decision) {
-        let _ = self.0.decision.set(decision);
     }
 }
 

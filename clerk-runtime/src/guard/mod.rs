@@ -12,27 +12,25 @@
 //! per 10 s per signed-in user"). Floods of unauthenticated requests are the
 //! job of a [`RateLimitLayer`](crate::ratelimit::RateLimitLayer) in front.
 
+use std::any::type_name;
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
-use http::header::HeaderName;
 use http::request::Parts;
 
-use crate::auth::Auth;
-use crate::auth::SessionStatus;
-use crate::claims::{ClaimError, FromClaims};
-use crate::layer::{AuthState, LayerContext};
-use crate::policy::{Decision, Policy, Rule};
-use crate::ratelimit::{RateLimit, RateLimitRejection};
+use crate::auth::{Auth, FromClaims};
+use crate::context::LayerContext;
+use crate::extract::session::{
+    ExtractedClaims, PendingAllowed, claims_from_session, signed_in_session,
+};
+use crate::extract::{USER_ID_HEADER, UserId};
+use crate::policy::{Policy, Verdict};
+use crate::ratelimit::{RateLimit, RateLimitRejection, RouteLimiter};
+use crate::reason;
 use crate::response::{AuthRejection, RejectionKind, renders_as_page};
-
-/// The request header carrying the signed-in user id to downstream services.
-/// The layer removes any client-sent value, so only the guard can set it.
-pub const USER_ID_HEADER: HeaderName = HeaderName::from_static("x-user-id");
 
 /// A type carrying a route's policy, generated per handler by the macros.
 pub trait PolicySource: Send + Sync + 'static {
@@ -64,7 +62,7 @@ where
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         authorize(parts, &P::POLICY)?;
         if let Some(limit) = P::POLICY.rate_limit() {
-            crate::ratelimit::enforce::<P>(parts, limit).await?;
+            enforce::<P>(parts, limit).await?;
         }
         Ok(Guard(PhantomData))
     }
@@ -113,11 +111,6 @@ pub const fn rate_limit(text: &str) -> RateLimit {
     }
 }
 
-/// Marks a request whose route accepted a `pending` session, so the `Auth`
-/// extractor lets it through too.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PendingAllowed;
-
 /// Evaluates `policy` for the request; not generic so every guard shares one copy.
 pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection> {
     let Policy::Protected(protection) = policy else {
@@ -130,7 +123,7 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
         .map_err(|kind| AuthRejection::new(kind, parts))?;
     if settings.is_some_and(|s| !s.fresh_enough(&protection.rule, &auth)) {
         let kind = RejectionKind::Forbidden {
-            reason: REVERIFICATION_ERROR,
+            reason: reason::REVERIFICATION_ERROR,
         };
         return Err(AuthRejection::new(kind, parts));
     }
@@ -149,136 +142,34 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
     Ok(())
 }
 
-/// The request's session, or the rejection for its absence.
-pub(crate) fn signed_in_session(parts: &Parts) -> Result<Auth, AuthRejection> {
-    match parts.extensions.get::<AuthState>() {
-        None => Err(AuthRejection::missing_layer()),
-        Some(AuthState::SignedIn(auth)) => Ok(auth.clone()),
-        Some(state) => Err(AuthRejection::new(state.rejection_kind(), parts)),
-    }
-}
-
-/// The session a handler may use: signed in, and not `pending` unless the
-/// route's guard accepted pending sessions.
-pub(crate) fn handler_session(parts: &Parts) -> Result<Auth, AuthRejection> {
-    let auth = signed_in_session(parts)?;
-    if !usable_by_handler(&auth, parts) {
-        return Err(AuthRejection::new(
-            RejectionKind::Unauthenticated {
-                reason: inactive_reason(&auth),
-                token_present: true,
-            },
-            parts,
-        ));
-    }
-    Ok(auth)
-}
-
-/// Whether a handler may see `auth`: active, or pending where the route's
-/// guard accepted pending sessions.
-pub(crate) fn usable_by_handler(auth: &Auth, parts: &Parts) -> bool {
-    match auth.status() {
-        SessionStatus::Active => true,
-        SessionStatus::Pending => parts.extensions.get::<PendingAllowed>().is_some(),
-        SessionStatus::Other(_) => false,
-    }
-}
-
 fn check_protection(policy: &Policy, auth: &Auth) -> Result<(), RejectionKind> {
-    match policy.allows(Some(auth)) {
-        Decision::Allowed => Ok(()),
-        Decision::SignedOut => Err(RejectionKind::Unauthenticated {
-            reason: inactive_reason(auth),
+    match policy.evaluate(Some(auth)) {
+        Verdict::Allowed => Ok(()),
+        Verdict::SignedOut(reason) => Err(RejectionKind::Unauthenticated {
+            reason,
             token_present: true,
         }),
-        Decision::Forbidden => Err(RejectionKind::Forbidden {
-            reason: match policy {
-                Policy::Protected(protection) => denial_reason(&protection.rule, auth),
-                Policy::Public(_) => "policy-denied",
-            },
-        }),
+        Verdict::Forbidden(reason) => Err(RejectionKind::Forbidden { reason }),
     }
 }
 
-/// Why a verified session does not count as signed in.
-pub(crate) fn inactive_reason(auth: &Auth) -> &'static str {
-    if auth.is_pending() {
-        SESSION_PENDING
-    } else {
-        SESSION_INACTIVE
-    }
-}
-
-/// Clerk's reason for a stale session on a reverification-protected route.
-const REVERIFICATION_ERROR: &str = "reverification-error";
-
-/// Reason for a pending session on a route that does not accept one.
-pub(crate) const SESSION_PENDING: &str = "session-pending";
-
-/// Reason for a session whose status is neither `active` nor `pending`.
-pub(crate) const SESSION_INACTIVE: &str = "session-inactive";
-
-/// The most specific reason a rule refused `auth`.
-fn denial_reason(rule: &Rule, auth: &Auth) -> &'static str {
-    match rule {
-        Rule::SignedIn => "signed-in-required",
-        Rule::Org => "organization-required",
-        Rule::Role(_) => "role-required",
-        Rule::Permission(_) => "permission-required",
-        Rule::Feature(_) => "feature-required",
-        Rule::Plan(_) => "plan-required",
-        Rule::Fresh(_) => REVERIFICATION_ERROR,
-        Rule::Condition(_) => "condition-failed",
-        Rule::All(rules) => rules
-            .iter()
-            .find(|r| !r.allows(auth))
-            .map_or("policy-denied", |r| denial_reason(r, auth)),
-        Rule::Any(_) => "policy-denied",
-    }
-}
-
-/// The signed-in user's id, put in request extensions by the guard of a
-/// protected route (an extractor too: 401 when absent).
-///
-/// Holds the session's handle, so it costs no allocation.
-#[derive(Clone)]
-pub struct UserId(Auth);
-
-impl UserId {
-    /// The user id (`user_...`).
-    pub fn as_str(&self) -> &str {
-        self.0.user_id()
-    }
-}
-
-impl Deref for UserId {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl fmt::Debug for UserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UserId").field(&self.as_str()).finish()
-    }
-}
-
-impl fmt::Display for UserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for UserId {
-    type Rejection = AuthRejection;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(id) = parts.extensions.get::<UserId>() {
-            return Ok(id.clone());
+/// Counts the request against the route's declared `limit` in the layer's
+/// limiter (else the process default). Admitted: the decision is kept in
+/// the request's context, whose `RateLimit-*` headers the layer writes on
+/// the way out, and in the extensions for handlers that want it.
+async fn enforce<P: ?Sized>(parts: &mut Parts, limit: RateLimit) -> Result<(), RateLimitRejection> {
+    let context = LayerContext::of(&parts.extensions).cloned();
+    let limiter = context
+        .as_ref()
+        .and_then(LayerContext::rate_limiter)
+        .unwrap_or_else(|| RouteLimiter::process_default());
+    if let Some(decision) = limiter.check(parts, limit, type_name::<P>()).await? {
+        if let Some(context) = &context {
+            context.record_decision(decision);
         }
-        handler_session(parts).map(UserId)
+        parts.extensions.insert(decision);
     }
+    Ok(())
 }
 
 /// Implemented by every handler whose first parameter is a [`Guard`], i.e.
@@ -341,15 +232,6 @@ impl<T> fmt::Debug for ClaimsGuard<T> {
     }
 }
 
-/// A claims value extracted by [`ClaimsGuard`], waiting for `Claims<T>`.
-pub(crate) struct ExtractedClaims<T>(pub(crate) Arc<T>);
-
-impl<T> Clone for ExtractedClaims<T> {
-    fn clone(&self) -> Self {
-        ExtractedClaims(Arc::clone(&self.0))
-    }
-}
-
 impl<T, S> FromRequestParts<S> for ClaimsGuard<T>
 where
     T: FromClaims,
@@ -364,30 +246,10 @@ where
     }
 }
 
-/// `T` read from the signed-in session's claims.
-pub(crate) fn claims_from_session<T: FromClaims>(parts: &Parts) -> Result<T, AuthRejection> {
-    let auth = handler_session(parts)?;
-    T::from_claims(auth.claims()).map_err(|error| claim_rejection(&error, parts))
-}
-
-fn claim_rejection(error: &ClaimError, parts: &Parts) -> AuthRejection {
-    let claim = match error {
-        ClaimError::Missing { claim } | ClaimError::Invalid { claim, .. } => claim.clone(),
-    };
-    tracing::info!(reason = error.reason(), claim = %claim, "clerk: custom claim rejected");
-    AuthRejection::new(
-        RejectionKind::Claim {
-            reason: error.reason(),
-            claim,
-        },
-        parts,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::Protection;
+    use crate::policy::{Protection, Rule};
 
     enum AdminOnly {}
     impl PolicySource for AdminOnly {

@@ -13,11 +13,18 @@ use std::sync::Arc;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 
+pub(crate) mod session;
+pub mod sessions;
+mod user_id;
+
+pub use sessions::{SessionInfo, Sessions, SessionsError, SessionsRejection};
+pub use user_id::{USER_ID_HEADER, UserId};
+
 use crate::auth::Auth;
-use crate::claims::FromClaims;
-use crate::guard::{ExtractedClaims, claims_from_session, handler_session, usable_by_handler};
-use crate::layer::AuthState;
+use crate::auth::FromClaims;
 use crate::response::AuthRejection;
+use crate::state::AuthState;
+use session::{ExtractedClaims, claims_from_session, handler_session, usable_by_handler};
 
 /// The signed-in session; 401 (or the page redirect) when there is none.
 impl<S: Send + Sync> FromRequestParts<S> for Auth {
@@ -92,7 +99,11 @@ impl MaybeAuth {
     pub fn reason(&self) -> Option<&'static str> {
         match (&self.state, self.auth()) {
             (_, Some(_)) => None,
-            (AuthState::SignedIn(auth), None) => Some(crate::guard::inactive_reason(auth)),
+            (AuthState::SignedIn(auth), None) => Some(
+                crate::policy::admit_session(auth, false)
+                    .err()
+                    .unwrap_or(crate::reason::SESSION_INACTIVE),
+            ),
             (state, None) => state.reason(),
         }
     }

@@ -361,7 +361,7 @@ struct Snapshot {
 }
 
 /// Clock of the key store, injectable for tests.
-pub type InstantClock = Arc<dyn Fn() -> Instant + Send + Sync>;
+use crate::time::MonotonicClock;
 
 /// Remote key source with cache and single-flight refresh.
 pub(crate) struct RemoteKeys {
@@ -369,7 +369,7 @@ pub(crate) struct RemoteKeys {
     client: reqwest::Client,
     timeout: Duration,
     policy: CachePolicy,
-    clock: InstantClock,
+    clock: MonotonicClock,
     snapshot: RwLock<Arc<Snapshot>>,
     refresh: tokio::sync::Mutex<()>,
     fetches: AtomicU64,
@@ -384,7 +384,7 @@ impl RemoteKeys {
         client: reqwest::Client,
         timeout: Duration,
         policy: CachePolicy,
-        clock: InstantClock,
+        clock: MonotonicClock,
         generation: Arc<AtomicU64>,
     ) -> Self {
         Self {

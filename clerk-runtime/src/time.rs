@@ -1,7 +1,11 @@
-//! Where "now" comes from, so tests move time instead of sleeping.
+//! Where "now" comes from, so tests move time instead of sleeping: one
+//! wall clock ([`Clock`]) for the verifier (unix seconds), the dev issuer and
+//! the rate limiter, and the monotonic clock type of the JWKS cache, whose
+//! ages must not jump with the wall clock.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A source of the current time, as time since the UNIX epoch.
 ///
@@ -56,6 +60,32 @@ impl Clock for ManualClock {
         Duration::from_millis(self.millis.load(Ordering::SeqCst))
     }
 }
+
+/// A clock given as a closure returning unix seconds (what the builders'
+/// `clock(|| ...)` methods take).
+pub struct UnixSeconds<F>(pub F);
+
+impl<F: Fn() -> i64 + Send + Sync + 'static> Clock for UnixSeconds<F> {
+    fn now(&self) -> Duration {
+        Duration::from_secs(u64::try_from((self.0)()).unwrap_or(0))
+    }
+}
+
+/// `clock`'s time in whole unix seconds, as JWT claims count.
+pub fn unix_seconds(clock: &dyn Clock) -> i64 {
+    i64::try_from(clock.now().as_secs()).unwrap_or(i64::MAX)
+}
+
+/// The current unix time in seconds, from the system clock.
+pub fn system_now() -> i64 {
+    unix_seconds(&SystemClock)
+}
+
+/// A shared wall clock.
+pub type SharedClock = Arc<dyn Clock>;
+
+/// The monotonic clock of the JWKS cache (default `Instant::now`).
+pub type MonotonicClock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)

@@ -1,6 +1,7 @@
 //! Custom session claims: a lazily parsed view over the whole payload and
 //! the [`FromClaims`] trait for typed extraction.
 
+use crate::reason;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -99,8 +100,8 @@ impl ClaimError {
     /// A stable machine-readable reason: `missing_claim` or `invalid_claim`.
     pub fn reason(&self) -> &'static str {
         match self {
-            Self::Missing { .. } => "missing_claim",
-            Self::Invalid { .. } => "invalid_claim",
+            Self::Missing { .. } => reason::MISSING_CLAIM,
+            Self::Invalid { .. } => reason::INVALID_CLAIM,
         }
     }
 }

@@ -13,40 +13,11 @@ use http::header::{ACCEPT, HOST, LOCATION, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
-use crate::layer::LayerContext;
-
-/// How rejections are rendered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ResponseMode {
-    /// Always JSON errors (401/403, or 404).
-    Api,
-    /// Always page behaviour: redirects to the sign-in / unauthorized URL.
-    Pages,
-    /// Page behaviour for page requests (`Sec-Fetch-Dest: document|iframe`
-    /// or `Accept` containing `text/html`), JSON otherwise.
-    #[default]
-    Auto,
-}
-
-/// Rendering options, set on [`ClerkLayer`](crate::layer::ClerkLayer) and
-/// carried to the extractors in request extensions.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ResponseConfig {
-    pub(crate) mode: ResponseMode,
-    pub(crate) sign_in_url: Option<Box<str>>,
-    pub(crate) unauthorized_url: Option<Box<str>>,
-    pub(crate) not_found_instead: bool,
-}
-
-impl ResponseConfig {
-    fn renders_as_page(&self, headers: &HeaderMap) -> bool {
-        match self.mode {
-            ResponseMode::Api => false,
-            ResponseMode::Pages => true,
-            ResponseMode::Auto => is_page_request(headers),
-        }
-    }
-}
+pub use crate::context::ResponseMode;
+use crate::context::{LayerContext, ResponseConfig};
+use crate::policy::admit_session;
+use crate::reason;
+use crate::state::{AuthState, SignedOutReason};
 
 /// Whether a rejection of this request would render as a page (redirect)
 /// rather than a JSON API error.
@@ -54,7 +25,11 @@ pub(crate) fn renders_as_page(parts: &Parts) -> bool {
     parts
         .extensions
         .get::<LayerContext>()
-        .is_some_and(|context| context.responses().renders_as_page(&parts.headers))
+        .is_some_and(|context| {
+            context
+                .responses()
+                .renders_as_page(&parts.headers, is_page_request)
+        })
 }
 
 /// What went wrong, independent of how it is rendered.
@@ -92,13 +67,34 @@ pub enum RejectionKind {
 }
 
 impl RejectionKind {
+    /// The 401 a request in `state` gets where a signed-in, admitted session
+    /// is needed.
+    pub(crate) fn of_state(state: &AuthState) -> Self {
+        match state {
+            AuthState::SignedIn(auth) => RejectionKind::Unauthenticated {
+                reason: admit_session(auth, false)
+                    .err()
+                    .unwrap_or(reason::SESSION_INACTIVE),
+                token_present: true,
+            },
+            AuthState::SignedOut(signed_out) => RejectionKind::Unauthenticated {
+                reason: signed_out.as_str(),
+                token_present: *signed_out != SignedOutReason::NoToken,
+            },
+            AuthState::Failed(error) => RejectionKind::Unauthenticated {
+                reason: error.reason(),
+                token_present: true,
+            },
+        }
+    }
+
     /// The reason string sent in the JSON body.
     pub fn reason(&self) -> &'static str {
         match self {
             RejectionKind::Unauthenticated { reason, .. }
             | RejectionKind::Forbidden { reason }
             | RejectionKind::Claim { reason, .. } => reason,
-            RejectionKind::MissingLayer => "clerk-layer-missing",
+            RejectionKind::MissingLayer => reason::CLERK_LAYER_MISSING,
         }
     }
 }
@@ -131,7 +127,7 @@ impl AuthRejection {
         let Some(config) = LayerContext::of(&parts.extensions).map(LayerContext::responses) else {
             return Self::missing_layer();
         };
-        let page = config.renders_as_page(&parts.headers);
+        let page = config.renders_as_page(&parts.headers, is_page_request);
         let render = if page {
             Render::Page {
                 config: Arc::clone(config),

@@ -32,29 +32,16 @@ use http::request::Parts;
 use serde::Serialize;
 use serde_json::json;
 
+use super::session::handler_session;
 use crate::auth::Auth;
-use crate::backend::{BackendClient, BackendError, ListSessions, Session, SessionStatus};
-use crate::guard::handler_session;
-use crate::layer::LayerContext;
+use crate::backend::{BackendError, ListSessions, Session, SessionStatus};
+use crate::context::{LayerContext, SessionControl};
+use crate::reason;
 use crate::response::{AuthRejection, RejectionKind};
-use crate::verify::Verifier;
 
 /// Most sessions [`Sessions::list`] returns: more signed-in devices than any
 /// person has, and one Backend API page.
 pub const LIST_LIMIT: u32 = 100;
-
-/// The layer's Backend API client and verifier, as stored in request extensions.
-#[derive(Debug, Clone)]
-pub(crate) struct SessionControl {
-    client: BackendClient,
-    verifier: Verifier,
-}
-
-impl SessionControl {
-    pub(crate) fn new(client: BackendClient, verifier: Verifier) -> Self {
-        Self { client, verifier }
-    }
-}
 
 /// The caller's sessions: sign out, sign out everywhere, list.
 ///
@@ -190,7 +177,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Sessions {
         let Some(session_id) = auth.session_id().map(Box::from) else {
             // Only a verifier configured for template tokens lets one through.
             let kind = RejectionKind::Unauthenticated {
-                reason: "token-type-mismatch",
+                reason: reason::TOKEN_TYPE_MISMATCH,
                 token_present: true,
             };
             return Err(AuthRejection::new(kind, parts).into());
@@ -257,8 +244,8 @@ impl SessionsError {
     /// Stable reason string: `session-not-found` or `clerk-backend-error`.
     pub fn reason(&self) -> &'static str {
         match self {
-            Self::Backend(_) => "clerk-backend-error",
-            Self::NotFound => "session-not-found",
+            Self::Backend(_) => reason::CLERK_BACKEND_ERROR,
+            Self::NotFound => reason::SESSION_NOT_FOUND,
         }
     }
 }

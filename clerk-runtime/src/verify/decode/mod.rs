@@ -1,15 +1,12 @@
 //! Clerk session token claims: the JSON shape ([`RawClaims`]), its v1/v2
 //! decoding into an [`Auth`](crate::auth::Auth), and the custom claims view ([`ClaimSet`]).
 
-mod custom;
-mod decode;
+mod auth;
 mod mask;
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
-
-pub use custom::{ClaimError, ClaimSet, FromClaims};
 
 /// Longest `fea`, `pla`, `o.per` or `o.fpm` string we decode, in bytes.
 ///
@@ -33,7 +30,7 @@ pub const MAX_ORG_PERMISSION_BYTES: usize = 64 * 1024;
 ///
 /// The verifier reports any of these as `token-invalid`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ClaimsError {
+pub enum DecodeError {
     /// `sub` is absent, empty or not a string.
     #[error("the `sub` claim must be a non-empty string (the user id)")]
     InvalidSubject,
@@ -170,6 +167,7 @@ where
 /// (payload JSON to `Auth`, including v2 `fpm`) so its cost can be measured
 /// apart from the signature check. The payload is NOT verified here; an
 /// `Auth` must only ever come from [`Verifier`](crate::verify::Verifier).
+#[cfg(feature = "__bench")]
 #[doc(hidden)]
 pub fn __decode_unverified_for_bench(payload: &str) -> Option<crate::auth::Auth> {
     let raw: RawClaims = serde_json::from_str(payload).ok()?;
@@ -179,7 +177,7 @@ pub fn __decode_unverified_for_bench(payload: &str) -> Option<crate::auth::Auth>
 
 /// Builds an [`Auth`](crate::auth::Auth) from a JSON payload, as the verifier would.
 #[cfg(test)]
-pub(crate) fn auth_from_json(payload: serde_json::Value) -> Result<crate::auth::Auth, ClaimsError> {
+pub(crate) fn auth_from_json(payload: serde_json::Value) -> Result<crate::auth::Auth, DecodeError> {
     let payload = payload.to_string();
     let raw: RawClaims = serde_json::from_str(&payload).expect("test payload fits RawClaims");
     let data = crate::auth::AuthData::from_claims(raw)?;

@@ -227,7 +227,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::claims::auth_from_json;
+    use crate::verify::decode::auth_from_json;
 
     fn auth(fva: [i64; 2]) -> Auth {
         auth_from_json(json!({"sub": "u", "sid": "s", "iat": 100, "exp": 160, "fva": fva})).unwrap()

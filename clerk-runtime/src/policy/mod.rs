@@ -4,12 +4,16 @@
 //! and the guard evaluates it against the request's [`Auth`], then counts the
 //! request against the route's rate limit, if it declares one.
 
+pub mod presets;
+
 use std::fmt;
 
 use serde::{Serialize, Serializer};
 
 use crate::auth::{Auth, Check, SessionStatus};
+pub use crate::auth::{FactorLevel, Reverification};
 use crate::ratelimit::RateLimit;
+use crate::reason;
 
 /// Who may call a route, and how often.
 ///
@@ -79,27 +83,6 @@ pub enum Rule {
     All(&'static [Rule]),
 }
 
-/// Which factor a reverification requirement looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FactorLevel {
-    /// The first factor (password, code, ...).
-    FirstFactor,
-    /// The second factor, or the first when no second factor is enrolled.
-    SecondFactor,
-    /// Both factors, each within the age.
-    MultiFactor,
-}
-
-/// A session-freshness requirement, as Clerk's `reverification` (`fva` claim).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub struct Reverification {
-    /// Which factor must be fresh.
-    pub level: FactorLevel,
-    /// The factor must have been verified less than this many minutes ago.
-    pub after_minutes: u32,
-}
-
 /// A named custom predicate, from `#[protect(condition = path::to::fn)]`.
 #[derive(Debug, Clone, Copy)]
 pub struct Condition {
@@ -125,23 +108,37 @@ impl Serialize for Condition {
     }
 }
 
-/// The outcome of evaluating a [`Policy`] for one request.
+/// The outcome of evaluating a [`Policy`] for one request, with the reason
+/// from the same pass that decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
+#[serde(tag = "verdict", content = "reason", rename_all = "snake_case")]
+pub enum Verdict {
     /// The request may proceed.
     Allowed,
     /// No usable session: none, a pending one where pending is not allowed,
     /// or an unknown status (401 on APIs, sign-in redirect on pages).
-    SignedOut,
-    /// Signed in, but the rule fails (403 on APIs).
-    Forbidden,
+    SignedOut(&'static str),
+    /// Signed in, but the rule fails (403 on APIs): which requirement, e.g.
+    /// `role-required`.
+    Forbidden(&'static str),
 }
 
-impl Decision {
+impl Verdict {
     /// Whether the request may proceed.
     pub fn is_allowed(self) -> bool {
         self == Self::Allowed
+    }
+}
+
+/// Whether a verified session counts as signed in: `active`, or `pending`
+/// where the route allows it. The refusal is the reason (`session-pending`,
+/// `session-inactive`). The one place session status is admitted.
+pub fn admit_session(auth: &Auth, allow_pending: bool) -> Result<(), &'static str> {
+    match auth.status() {
+        SessionStatus::Active => Ok(()),
+        SessionStatus::Pending if allow_pending => Ok(()),
+        SessionStatus::Pending => Err(reason::SESSION_PENDING),
+        SessionStatus::Other(_) => Err(reason::SESSION_INACTIVE),
     }
 }
 
@@ -161,115 +158,58 @@ impl Policy {
     /// token failed verification).
     ///
     /// Public routes always pass. A protected route needs a session that is
-    /// `active`, or `pending` when the route allows it, and then its rule.
-    pub fn allows(&self, auth: Option<&Auth>) -> Decision {
+    /// `active`, or `pending` when the route allows it ([`admit_session`]),
+    /// and then its rule.
+    pub fn evaluate(&self, auth: Option<&Auth>) -> Verdict {
         let Self::Protected(protection) = self else {
-            return Decision::Allowed;
+            return Verdict::Allowed;
         };
         let Some(auth) = auth else {
-            return Decision::SignedOut;
+            return Verdict::SignedOut(reason::SESSION_TOKEN_MISSING);
         };
-        let signed_in = match auth.status() {
-            SessionStatus::Active => true,
-            SessionStatus::Pending => protection.allow_pending,
-            SessionStatus::Other(_) => false,
-        };
-        if !signed_in {
-            Decision::SignedOut
-        } else if protection.rule.allows(auth) {
-            Decision::Allowed
-        } else {
-            Decision::Forbidden
+        if let Err(reason) = admit_session(auth, protection.allow_pending) {
+            return Verdict::SignedOut(reason);
+        }
+        match protection.rule.denial(auth) {
+            None => Verdict::Allowed,
+            Some(reason) => Verdict::Forbidden(reason),
         }
     }
 }
 
 impl Rule {
     /// Whether a signed-in session satisfies the rule. Session status is
-    /// the policy's business ([`Policy::allows`]), not the rule's.
+    /// the policy's business ([`Policy::evaluate`]), not the rule's.
     pub fn allows(&self, auth: &Auth) -> bool {
-        match *self {
-            Self::SignedIn => true,
-            Self::Org => auth.org().is_some(),
-            Self::Role(role) => auth.has(Check::Role(role)),
-            Self::Permission(permission) => auth.has(Check::Permission(permission)),
-            Self::Feature(feature) => auth.has(Check::Feature(feature)),
-            Self::Plan(plan) => auth.has(Check::Plan(plan)),
-            Self::Fresh(requirement) => auth.has(Check::Reverification(requirement)),
-            Self::Condition(condition) => (condition.check)(auth),
-            Self::Any(rules) => rules.iter().any(|rule| rule.allows(auth)),
-            Self::All(rules) => rules.iter().all(|rule| rule.allows(auth)),
-        }
-    }
-}
-
-impl Reverification {
-    /// Clerk's `strict_mfa`: both factors within 10 minutes.
-    pub const STRICT_MFA: Self = Self::new(FactorLevel::MultiFactor, 10);
-    /// Clerk's `strict`: the second factor within 10 minutes.
-    pub const STRICT: Self = Self::new(FactorLevel::SecondFactor, 10);
-    /// Clerk's `moderate`: the second factor within an hour.
-    pub const MODERATE: Self = Self::new(FactorLevel::SecondFactor, 60);
-    /// Clerk's `lax`: the second factor within a day.
-    pub const LAX: Self = Self::new(FactorLevel::SecondFactor, 1_440);
-
-    const PRESETS: [(&'static str, Self); 4] = [
-        ("strict_mfa", Self::STRICT_MFA),
-        ("strict", Self::STRICT),
-        ("moderate", Self::MODERATE),
-        ("lax", Self::LAX),
-    ];
-
-    /// A custom requirement: `level` verified less than `after_minutes` ago.
-    /// Zero minutes can never be met.
-    pub const fn new(level: FactorLevel, after_minutes: u32) -> Self {
-        Self {
-            level,
-            after_minutes,
-        }
+        self.denial(auth).is_none()
     }
 
-    /// A preset by Clerk's name (`strict_mfa`, `strict`, `moderate`, `lax`).
-    pub fn preset(name: &str) -> Option<Self> {
-        Self::PRESETS
-            .iter()
-            .find(|(preset, _)| *preset == name)
-            .map(|&(_, r)| r)
-    }
-
-    /// The preset name when this requirement equals one.
-    pub fn preset_name(&self) -> Option<&'static str> {
-        Self::PRESETS
-            .iter()
-            .find(|(_, r)| r == self)
-            .map(|&(name, _)| name)
-    }
-}
-
-impl FactorLevel {
-    /// Clerk's name: `first_factor`, `second_factor` or `multi_factor`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::FirstFactor => "first_factor",
-            Self::SecondFactor => "second_factor",
-            Self::MultiFactor => "multi_factor",
-        }
-    }
-}
-
-impl fmt::Display for FactorLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Display for Reverification {
-    /// `strict` for a preset, else `second_factor < 30m`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.preset_name() {
-            Some(name) => f.write_str(name),
-            None => write!(f, "{} < {}m", self.level, self.after_minutes),
-        }
+    /// `None` when a signed-in session satisfies the rule, else the most
+    /// specific reason it does not (`role-required`, ...), found in the same
+    /// pass: an `All` names its first failing rule.
+    pub fn denial(&self, auth: &Auth) -> Option<&'static str> {
+        let (ok, reason) = match *self {
+            Self::SignedIn => (true, reason::SIGNED_IN_REQUIRED),
+            Self::Org => (auth.org().is_some(), reason::ORGANIZATION_REQUIRED),
+            Self::Role(role) => (auth.has(Check::Role(role)), reason::ROLE_REQUIRED),
+            Self::Permission(permission) => (
+                auth.has(Check::Permission(permission)),
+                reason::PERMISSION_REQUIRED,
+            ),
+            Self::Feature(feature) => (auth.has(Check::Feature(feature)), reason::FEATURE_REQUIRED),
+            Self::Plan(plan) => (auth.has(Check::Plan(plan)), reason::PLAN_REQUIRED),
+            Self::Fresh(requirement) => (
+                auth.has(Check::Reverification(requirement)),
+                reason::REVERIFICATION_ERROR,
+            ),
+            Self::Condition(condition) => ((condition.check)(auth), reason::CONDITION_FAILED),
+            Self::Any(rules) => (
+                rules.iter().any(|rule| rule.allows(auth)),
+                reason::POLICY_DENIED,
+            ),
+            Self::All(rules) => return rules.iter().find_map(|rule| rule.denial(auth)),
+        };
+        (!ok).then_some(reason)
     }
 }
 
@@ -347,11 +287,11 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::{
-        Condition, Decision, FactorLevel, Policy, Protection, PublicAccess, Reverification, Rule,
+        Condition, FactorLevel, Policy, Protection, PublicAccess, Reverification, Rule, Verdict,
     };
     use crate::auth::Auth;
-    use crate::claims::auth_from_json;
     use crate::ratelimit::RateLimit;
+    use crate::verify::decode::auth_from_json;
 
     fn auth(extra: Value) -> Auth {
         let mut payload = json!({"sub": "user_1", "sid": "sess_1", "exp": 2_000_000_000});
@@ -386,27 +326,30 @@ mod tests {
 
     #[test]
     fn public_policy_allows_signed_out_requests() {
-        assert_eq!(Policy::PUBLIC.allows(None), Decision::Allowed);
+        assert_eq!(Policy::PUBLIC.evaluate(None), Verdict::Allowed);
     }
 
     #[test]
     fn protected_policy_reports_signed_out_without_a_session() {
-        assert_eq!(protect(Rule::SignedIn).allows(None), Decision::SignedOut);
+        assert_eq!(
+            protect(Rule::SignedIn).evaluate(None),
+            Verdict::SignedOut("session-token-missing")
+        );
     }
 
     #[test]
     fn protected_policy_allows_an_active_session_that_meets_the_rule() {
         assert_eq!(
-            protect(Rule::Role("admin")).allows(Some(&admin())),
-            Decision::Allowed
+            protect(Rule::Role("admin")).evaluate(Some(&admin())),
+            Verdict::Allowed
         );
     }
 
     #[test]
     fn failing_rule_is_forbidden() {
         assert_eq!(
-            protect(Rule::Role("org:owner")).allows(Some(&admin())),
-            Decision::Forbidden
+            protect(Rule::Role("org:owner")).evaluate(Some(&admin())),
+            Verdict::Forbidden("role-required")
         );
     }
 
@@ -414,8 +357,8 @@ mod tests {
     fn pending_session_is_signed_out_by_default() {
         let pending = auth(json!({"sts": "pending"}));
         assert_eq!(
-            protect(Rule::SignedIn).allows(Some(&pending)),
-            Decision::SignedOut
+            protect(Rule::SignedIn).evaluate(Some(&pending)),
+            Verdict::SignedOut("session-pending")
         );
     }
 
@@ -427,7 +370,7 @@ mod tests {
             allow_pending: true,
             rate_limit: None,
         });
-        assert_eq!(policy.allows(Some(&pending)), Decision::Allowed);
+        assert_eq!(policy.evaluate(Some(&pending)), Verdict::Allowed);
     }
 
     #[test]
@@ -438,7 +381,10 @@ mod tests {
             allow_pending: true,
             rate_limit: None,
         });
-        assert_eq!(policy.allows(Some(&odd)), Decision::SignedOut);
+        assert_eq!(
+            policy.evaluate(Some(&odd)),
+            Verdict::SignedOut("session-inactive")
+        );
     }
 
     #[test]
@@ -648,5 +594,39 @@ mod tests {
                 .get("rate_limit")
                 .is_none()
         );
+    }
+}
+
+#[cfg(test)]
+mod verdict {
+    use serde_json::json;
+
+    use super::*;
+    use crate::verify::decode::auth_from_json;
+
+    fn member() -> Auth {
+        auth_from_json(json!({
+            "sub": "user_1", "sid": "sess_1", "exp": 2_000_000_000, "v": 2,
+            "o": {"id": "org_1", "rol": "member", "per": "read", "fpm": "1"},
+            "fea": "o:data",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn all_names_its_first_failing_rule() {
+        static RULES: [Rule; 3] = [Rule::Org, Rule::Role("org:admin"), Rule::Plan("o:pro")];
+        assert_eq!(Rule::All(&RULES).denial(&member()), Some("role-required"));
+    }
+
+    #[test]
+    fn any_that_fails_is_policy_denied() {
+        static RULES: [Rule; 2] = [Rule::Role("org:admin"), Rule::Plan("o:pro")];
+        assert_eq!(Rule::Any(&RULES).denial(&member()), Some("policy-denied"));
+    }
+
+    #[test]
+    fn a_passing_rule_has_no_denial() {
+        assert_eq!(Rule::Permission("org:data:read").denial(&member()), None);
     }
 }

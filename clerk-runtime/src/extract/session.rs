@@ -1,0 +1,79 @@
+//! The session a handler may use, read from the layer's [`AuthState`]: the
+//! one place that says when a verified session counts (active, or pending
+//! where the route's guard accepted pending sessions).
+
+use std::sync::Arc;
+
+use http::request::Parts;
+
+use crate::auth::{Auth, ClaimError, FromClaims};
+use crate::policy::admit_session;
+use crate::response::{AuthRejection, RejectionKind};
+use crate::state::AuthState;
+
+/// Marks a request whose route accepted a `pending` session, so the `Auth`
+/// extractor lets it through too.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PendingAllowed;
+
+/// The request's session, or the rejection for its absence.
+pub(crate) fn signed_in_session(parts: &Parts) -> Result<Auth, AuthRejection> {
+    match parts.extensions.get::<AuthState>() {
+        None => Err(AuthRejection::missing_layer()),
+        Some(AuthState::SignedIn(auth)) => Ok(auth.clone()),
+        Some(state) => Err(AuthRejection::new(RejectionKind::of_state(state), parts)),
+    }
+}
+
+/// The session a handler may use: signed in, and not `pending` unless the
+/// route's guard accepted pending sessions.
+pub(crate) fn handler_session(parts: &Parts) -> Result<Auth, AuthRejection> {
+    let auth = signed_in_session(parts)?;
+    if let Err(reason) = admit_session(&auth, pending_allowed(parts)) {
+        let kind = RejectionKind::Unauthenticated {
+            reason,
+            token_present: true,
+        };
+        return Err(AuthRejection::new(kind, parts));
+    }
+    Ok(auth)
+}
+
+/// Whether a handler may see `auth`: active, or pending where the route's
+/// guard accepted pending sessions.
+pub(crate) fn usable_by_handler(auth: &Auth, parts: &Parts) -> bool {
+    admit_session(auth, pending_allowed(parts)).is_ok()
+}
+
+fn pending_allowed(parts: &Parts) -> bool {
+    parts.extensions.get::<PendingAllowed>().is_some()
+}
+
+/// A claims value extracted by [`ClaimsGuard`], waiting for `Claims<T>`.
+pub(crate) struct ExtractedClaims<T>(pub(crate) Arc<T>);
+
+impl<T> Clone for ExtractedClaims<T> {
+    fn clone(&self) -> Self {
+        ExtractedClaims(Arc::clone(&self.0))
+    }
+}
+
+/// `T` read from the signed-in session's claims.
+pub(crate) fn claims_from_session<T: FromClaims>(parts: &Parts) -> Result<T, AuthRejection> {
+    let auth = handler_session(parts)?;
+    T::from_claims(auth.claims()).map_err(|error| claim_rejection(&error, parts))
+}
+
+fn claim_rejection(error: &ClaimError, parts: &Parts) -> AuthRejection {
+    let claim = match error {
+        ClaimError::Missing { claim } | ClaimError::Invalid { claim, .. } => claim.clone(),
+    };
+    tracing::info!(reason = error.reason(), claim = %claim, "clerk: custom claim rejected");
+    AuthRejection::new(
+        RejectionKind::Claim {
+            reason: error.reason(),
+            claim,
+        },
+        parts,
+    )
+}

@@ -1,0 +1,12 @@
+//! The first link of a request's path: where the token comes from
+//! ([`source`]) and what its compact JWS says before any key is touched
+//! ([`jws`]: split, header, category, size limit).
+
+pub mod jws;
+pub mod source;
+
+pub use jws::{
+    ALG_RS256, Category, Decoded, Header, MAX_TOKEN_BYTES, TokenKind, cat, category, check_header,
+    decode, split,
+};
+pub use source::{CookieSuffix, TokenSource, token_source};

@@ -1,0 +1,154 @@
+//! The checks of one uncached verification, in order: parse → category →
+//! `typ` → `alg` → key + signature → `sub` → `aud` → `azp` → times → `iss`.
+//! Signature before any claim check, so a forged token learns nothing about
+//! our claim rules.
+
+use serde_json::Value;
+
+use crate::auth::{Auth, AuthData};
+use crate::error::VerifyError;
+use crate::token::{self, TokenKind};
+
+use super::decode::RawClaims;
+use super::{Keys, Verifier};
+
+impl Verifier {
+    pub(super) async fn verify_uncached(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Verified, VerifyError> {
+        let inner = &*self.inner;
+        // 1. Shape.
+        let decoded = token::decode(token)?;
+        // Deserialized once; a type error is reported only after the
+        // signature check (no unsigned-input oracle).
+        let raw: Result<RawClaims, _> = serde_json::from_str(&decoded.payload);
+        let sub = raw
+            .as_ref()
+            .ok()
+            .and_then(|r| r.sub.as_ref())
+            .and_then(Value::as_str);
+        // 2. Category: exact codes, and a session token carries a `sid`
+        // (template tokens never do, so one without is refused even unmarked).
+        let category = token::category(&decoded.header, sub);
+        if !inner.kind.admits(category) {
+            return Err(VerifyError::TypeMismatch(category.describe()));
+        }
+        if inner.kind == TokenKind::Session && raw.as_ref().is_ok_and(|r| r.sid.is_none()) {
+            return Err(VerifyError::TypeMismatch("a token without `sid`"));
+        }
+        // 3-4. typ and alg, before any key is touched.
+        token::check_header(&decoded.header)?;
+        // 5. Key and signature.
+        let key = match &inner.keys {
+            Keys::Static(key) => key.clone(),
+            Keys::Remote(remote) => remote.key(decoded.header.kid.as_deref()).await?,
+        };
+        key.verify(decoded.signing_input.as_bytes(), &decoded.signature)?;
+        // 6. Claims, now that they are signed.
+        let raw =
+            raw.map_err(|_| VerifyError::InvalidClaims("claims have the wrong types".into()))?;
+        if !matches!(raw.sub, Some(Value::String(_))) {
+            return Err(VerifyError::InvalidClaims("sub must be a string".into()));
+        }
+        // 7. Audience (template tokens).
+        if !inner.audience.is_empty() && !audience_matches(raw.aud.as_ref(), &inner.audience) {
+            return Err(VerifyError::InvalidAudience);
+        }
+        // 8. Authorized party.
+        if !inner.authorized_parties.is_empty() {
+            let ok = raw
+                .azp
+                .as_deref()
+                .is_some_and(|azp| inner.authorized_parties.iter().any(|p| p == azp));
+            if !ok {
+                return Err(VerifyError::InvalidAuthorizedParty);
+            }
+        }
+        // 9. Times.
+        let exp = numeric(raw.exp.as_ref(), "exp")?
+            .ok_or_else(|| VerifyError::InvalidClaims("exp is required".into()))?;
+        if exp <= now.saturating_sub(inner.skew) {
+            return Err(VerifyError::Expired { exp, now });
+        }
+        let nbf = numeric(raw.nbf.as_ref(), "nbf")?;
+        if let Some(nbf) = nbf.filter(|nbf| *nbf > now.saturating_add(inner.skew)) {
+            return Err(VerifyError::NotActiveYet { nbf, now });
+        }
+        let iat = numeric(raw.iat.as_ref(), "iat")?;
+        if let Some(iat) = iat.filter(|iat| *iat > now.saturating_add(inner.skew)) {
+            return Err(VerifyError::IatInFuture { iat, now });
+        }
+        // 10. Issuer.
+        if inner
+            .issuer
+            .as_deref()
+            .is_some_and(|expected| raw.iss.as_deref() != Some(expected))
+        {
+            return Err(VerifyError::InvalidIssuer);
+        }
+        let valid_from = nbf
+            .into_iter()
+            .chain(iat)
+            .max()
+            .map_or(i64::MIN, |t| t.saturating_sub(inner.skew));
+        // 11. `sts = pending` is kept in `Auth`; the route policy decides.
+        let data =
+            AuthData::from_claims(raw).map_err(|e| VerifyError::InvalidClaims(e.to_string()))?;
+        Ok(Verified {
+            auth: Auth::new(data, decoded.payload),
+            valid_from,
+        })
+    }
+}
+
+pub(super) struct Verified {
+    pub(super) auth: Auth,
+    /// `nbf`/`iat` less the skew: before it the cache must not vouch.
+    pub(super) valid_from: i64,
+}
+
+/// A JSON number as whole seconds; absent → `None`; any other type → error.
+fn numeric(value: Option<&Value>, name: &str) -> Result<Option<i64>, VerifyError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            // Fractional seconds are legal JSON numbers; the cast saturates.
+            .or_else(|| n.as_f64().map(|f| f.floor() as i64))
+            .map(Some)
+            .ok_or_else(|| VerifyError::InvalidClaims(format!("{name} must be a number"))),
+        Some(_) => Err(VerifyError::InvalidClaims(format!(
+            "{name} must be a number"
+        ))),
+    }
+}
+
+fn audience_matches(aud: Option<&Value>, expected: &[String]) -> bool {
+    match aud {
+        Some(Value::String(a)) => expected.iter().any(|e| e == a),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|a| expected.iter().any(|e| e == a)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audience_overlap() {
+        let expected = vec!["a".to_owned(), "b".to_owned()];
+        assert!(audience_matches(Some(&Value::from("b")), &expected));
+        assert!(audience_matches(
+            Some(&serde_json::json!(["x", "a"])),
+            &expected
+        ));
+        assert!(!audience_matches(Some(&Value::from("x")), &expected));
+        assert!(!audience_matches(None, &expected));
+    }
+}
