@@ -16,8 +16,7 @@ use crate::error::ConfigError;
 use crate::verify::keys::{JwksSource, VerifyingKey};
 use crate::verify::{Verifier, VerifierBuilder};
 
-/// Default Backend API base URL.
-pub const DEFAULT_API_URL: &str = "https://api.clerk.com";
+pub use crate::backend::DEFAULT_API_URL;
 
 /// Everything needed to build a [`Verifier`].
 ///

@@ -106,6 +106,16 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
+    /// Whether no key could be loaded to judge the token (Clerk unreachable,
+    /// a broken key set, a refused secret key): the request can be neither
+    /// admitted nor refused as signed out, so protected routes answer 503.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Self::JwksUnavailable(_) | Self::JwksInvalid(_) | Self::SecretKeyInvalid
+        )
+    }
+
     /// Stable reason string: Clerk's where it has one, ours otherwise.
     pub fn reason(&self) -> &'static str {
         match self {

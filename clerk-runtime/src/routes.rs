@@ -134,8 +134,14 @@ where
         }
     }
 
-    /// Adds a route, as [`Router::route`].
-    pub fn route(self, path: &str, method_router: MethodRouter<S>) -> Self {
+    /// Adds a route, as [`Router::route`]: what `routes!` expands to, after
+    /// checking that every handler declares a policy and listing it in the
+    /// table. Not for hand-written calls: a route added here without a table
+    /// row would bypass deny-by-default. To serve something `routes!` does
+    /// not describe, merge it into [`Routes::into_router`]'s router, where
+    /// it is visibly outside the table.
+    #[doc(hidden)]
+    pub fn __route(self, path: &str, method_router: MethodRouter<S>) -> Self {
         Routes {
             router: self.router.route(path, method_router),
             table: self.table,

@@ -110,7 +110,7 @@ pub async fn protected(auth: Auth, Claims(extras): Claims<SessionExtras>) -> Jso
     }))
 }
 
-/// Fetches a JWT-template token for the session (as the seeds do for
+/// Fetches a JWT-template token for the session (as apps do for
 /// Supabase), verifies it with the template verifier and returns its claims.
 #[protect]
 pub async fn supabase_data(auth: Auth, State(state): State<AppState>) -> Response {

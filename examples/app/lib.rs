@@ -1,4 +1,4 @@
-//! The example app: the seeds' Next.js guide rebuilt on axum and
+//! The example app: Clerk's Next.js quickstart rebuilt on axum and
 //! `clerk-runtime`, with SQLite data and server-rendered pages.
 //!
 //! Without `CLERK_*` variables it runs in dev mode: an embedded issuer serves

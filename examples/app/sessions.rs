@@ -1,4 +1,4 @@
-//! Session management (the seeds' SessionManager): current session info,
+//! Session management (a SessionManager page): current session info,
 //! sign out, sign out all devices, the session list with switch and revoke,
 //! and the organization switcher.
 //!

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clerk_runtime::backend::{
-    BackendClient, BackendClientBuilder, BackendError, ListSessions, RetryPolicy, SessionStatus,
+    ApiSessionStatus, BackendClient, BackendClientBuilder, BackendError, ListSessions, RetryPolicy,
 };
 use clerk_tests::fake_clerk::{FakeClerk, Recorded, Reply, session_json};
 use serde_json::json;
@@ -119,14 +119,14 @@ async fn list_sessions_sends_owner_status_limit_and_offset() {
     })
     .await;
     let query = ListSessions::for_user("user_1")
-        .status(SessionStatus::Active)
+        .status(ApiSessionStatus::Active)
         .limit(20)
         .offset(40);
     let sessions = client(&fake).list_sessions(&query).await.unwrap();
 
     assert_eq!(sessions.len(), 1);
     assert_eq!(sessions[0].id, "sess_1");
-    assert_eq!(sessions[0].status, SessionStatus::Active);
+    assert_eq!(sessions[0].status, ApiSessionStatus::Active);
     assert_eq!(sessions[0].client_id.as_deref(), Some("client_1"));
     let req = &fake.requests()[0];
     assert_eq!(req.path(), "/v1/sessions");
@@ -154,10 +154,10 @@ async fn list_sessions_by_client_accepts_a_bare_array_and_unknown_statuses() {
         .await
         .unwrap();
 
-    assert_eq!(sessions[0].status, SessionStatus::Ended);
+    assert_eq!(sessions[0].status, ApiSessionStatus::Ended);
     assert_eq!(
         sessions[1].status,
-        SessionStatus::Unknown("hibernating".into())
+        ApiSessionStatus::Unknown("hibernating".into())
     );
     let req = &fake.requests()[0];
     assert_eq!(
@@ -201,7 +201,7 @@ async fn revoke_session_posts_to_revoke_and_calls_the_hook_with_the_session_id()
 
     let session = clerk.revoke_session("sess_7").await.unwrap();
 
-    assert_eq!(session.status, SessionStatus::Revoked);
+    assert_eq!(session.status, ApiSessionStatus::Revoked);
     assert_eq!(fake.count("POST", "/v1/sessions/sess_7/revoke"), 1);
     assert_eq!(*seen.lock().unwrap(), vec!["sess_7".to_owned()]);
 }
@@ -474,7 +474,7 @@ async fn server_error_is_retried_then_succeeds() {
     })
     .await;
     let session = client(&fake).revoke_session("sess_1").await.unwrap();
-    assert_eq!(session.status, SessionStatus::Revoked);
+    assert_eq!(session.status, ApiSessionStatus::Revoked);
     assert_eq!(fake.count("POST", "/v1/sessions/sess_1/revoke"), 2);
 }
 

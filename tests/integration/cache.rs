@@ -1,6 +1,6 @@
 //! The verified-token cache is never a way around verification: expired
 //! tokens fall out, revoked sessions are refused at once, and only the exact
-//! verified text can hit an entry (issue 7).
+//! verified text can hit an entry.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};

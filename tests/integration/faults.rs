@@ -13,7 +13,7 @@ use axum::Router;
 use axum::routing::get;
 use clerk_runtime::backend::{BackendClient, BackendError, MAX_RESPONSE_BYTES, RetryPolicy};
 use clerk_runtime::layer::ClerkLayer;
-use clerk_runtime::verify::keys::{CachePolicy, MAX_JWKS_BYTES};
+use clerk_runtime::verify::keys::{CachePolicy, DEFAULT_MAX_STALE, MAX_JWKS_BYTES};
 use clerk_runtime::{Auth, DevIssuer, DevSession, Verifier};
 use clerk_tests::fake_clerk::session_json;
 use clerk_tests::jwks_server::jwks_of;
@@ -25,6 +25,7 @@ const TEN_MB: usize = 10 * 1024 * 1024;
 const POLICY: CachePolicy = CachePolicy {
     ttl: Duration::from_secs(300),
     unknown_kid_cooldown: Duration::from_secs(10),
+    max_stale: DEFAULT_MAX_STALE,
 };
 /// Short enough that the hang tests take well under a second each.
 const HTTP_TIMEOUT: Duration = Duration::from_millis(400);

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use clerk_runtime::verify::keys::CachePolicy;
+use clerk_runtime::verify::keys::{CachePolicy, DEFAULT_MAX_STALE};
 use clerk_runtime::{DevIssuer, DevSession, Verifier};
 use clerk_tests::jwks_server::{JwksServer, VALID_SECRET, jwks_of};
 
@@ -62,6 +62,7 @@ fn remote(server: &JwksServer, policy: CachePolicy, clock: &TestClock) -> Verifi
 const NO_COOLDOWN: CachePolicy = CachePolicy {
     ttl: Duration::from_secs(300),
     unknown_kid_cooldown: Duration::ZERO,
+    max_stale: DEFAULT_MAX_STALE,
 };
 
 #[tokio::test]
@@ -221,6 +222,50 @@ async fn cached_keys_keep_working_when_the_server_goes_down() {
         .await
         .unwrap();
     assert_eq!(server.fetches(), 2);
+}
+
+#[tokio::test]
+async fn cached_keys_stop_verifying_past_the_stale_limit() {
+    let server = JwksServer::start(jwks_of(&[key_a()])).await;
+    let clock = TestClock::new();
+    let policy = CachePolicy {
+        max_stale: Duration::from_secs(3600),
+        ..CachePolicy::default()
+    };
+    let verifier = remote(&server, policy, &clock);
+    verifier
+        .verify_at(&token(key_a(), "user_1"), NOW)
+        .await
+        .unwrap();
+
+    server.fail_with(Some(StatusCode::SERVICE_UNAVAILABLE));
+    clock.advance(Duration::from_secs(3599)); // stale, still within the limit
+    verifier
+        .verify_at(&token(key_a(), "user_2"), NOW)
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(2)); // past the limit
+    let err = verifier
+        .verify_at(&token(key_a(), "user_3"), NOW)
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason(), "jwk-remote-failed-to-load");
+    assert!(err.is_unavailable());
+
+    server.fail_with(None); // Clerk is back: keys load again after the cooldown
+    clock.advance(Duration::from_secs(11));
+    verifier
+        .verify_at(&token(key_a(), "user_4"), NOW)
+        .await
+        .unwrap();
+}
+
+#[test]
+fn default_stale_limit_is_a_day() {
+    assert_eq!(
+        CachePolicy::default().max_stale,
+        Duration::from_secs(24 * 3600)
+    );
 }
 
 #[tokio::test]

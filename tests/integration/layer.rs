@@ -845,3 +845,57 @@ async fn v1_tokens_answer_every_policy_kind_like_v2_tokens() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// A layer whose JWKS URL refuses connections: Clerk is unreachable.
+async fn unreachable_keys_layer() -> ClerkLayer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let verifier = clerk_runtime::Verifier::builder()
+        .jwks_url(format!("http://{addr}/.well-known/jwks.json"))
+        .clock(|| NOW)
+        .build()
+        .unwrap();
+    ClerkLayer::new(verifier)
+}
+
+#[tokio::test]
+async fn unreachable_keys_on_a_protected_route_are_503_with_retry_after() {
+    let base = api(unreachable_keys_layer().await).await;
+    let response = bearer(&base, "/me", &user("user_alice")).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "10");
+    assert_eq!(
+        json_of(response).await,
+        json!({"error": "unavailable", "reason": "jwk-remote-failed-to-load"})
+    );
+}
+
+#[tokio::test]
+async fn unreachable_keys_on_a_page_are_503_not_a_sign_in_redirect() {
+    let layer = unreachable_keys_layer()
+        .await
+        .response_mode(ResponseMode::Pages)
+        .sign_in_url(SIGN_IN);
+    let base = api(layer).await;
+    let response = bearer(&base, "/me", &user("user_alice")).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn unreachable_keys_make_option_auth_503_and_maybe_auth_say_why() {
+    let base = api(unreachable_keys_layer().await).await;
+    let token = user("user_alice");
+    let response = bearer(&base, "/optional", &token).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let response = bearer(&base, "/maybe", &token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("jwk-remote-failed-to-load"),
+        "MaybeAuth exposes the reason"
+    );
+}

@@ -68,9 +68,9 @@ static ROUTES: [Route; 3] = [
 
 fn routes() -> Routes<&'static str> {
     Routes::new(&ROUTES)
-        .route("/", get(index))
-        .route("/api/data", get(list_items))
-        .route("/api/data/{id}", delete(delete_item))
+        .__route("/", get(index))
+        .__route("/api/data", get(list_items))
+        .__route("/api/data/{id}", delete(delete_item))
 }
 
 #[test]

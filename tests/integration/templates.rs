@@ -1,4 +1,4 @@
-//! JWT-template tokens: minted by the dev issuer from the seeds' templates,
+//! JWT-template tokens: minted by the dev issuer from the common templates,
 //! verified by a `TemplateVerifier` for one service, and kept apart from
 //! session tokens in both directions.
 
@@ -100,7 +100,7 @@ async fn default_template_token_without_an_organization_has_no_org_claims() {
     assert_eq!(claims.public_metadata, Some(json!({})));
 }
 
-/// The seeds' `custom` template, read with the derive.
+/// The `custom` template, read with the derive.
 #[derive(Debug, clerk_runtime::Claims)]
 struct CustomClaims {
     user_id: String,

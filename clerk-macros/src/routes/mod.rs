@@ -115,7 +115,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             }
             chain
         });
-        quote!(.route(#path, #chain))
+        quote!(.__route(#path, #chain))
     });
     let errors = cx.finish().err().map(|e| e.to_compile_error());
     quote! {

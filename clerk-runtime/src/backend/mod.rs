@@ -6,13 +6,13 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), clerk_runtime::backend::BackendError> {
-//! use clerk_runtime::backend::{BackendClient, ListSessions, SessionStatus};
+//! use clerk_runtime::backend::{BackendClient, ListSessions, ApiSessionStatus};
 //!
 //! let clerk = BackendClient::builder("sk_test_...").build()?;
 //! let user = clerk.get_user("user_2abc").await?;
 //! println!("{:?} <{:?}>", user.full_name(), user.primary_email());
 //! let active = clerk
-//!     .list_sessions(&ListSessions::for_user("user_2abc").status(SessionStatus::Active))
+//!     .list_sessions(&ListSessions::for_user("user_2abc").status(ApiSessionStatus::Active))
 //!     .await?;
 //! let revoked = clerk.revoke_all_sessions("user_2abc").await?;
 //! # let _ = (active, revoked);
@@ -35,5 +35,5 @@ pub use client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES, RetryPolicy,
 };
 pub use error::{BackendError, ClerkApiError};
-pub use sessions::{ListSessions, MAX_LIST_LIMIT, Session, SessionStatus};
+pub use sessions::{ApiSessionStatus, ListSessions, MAX_LIST_LIMIT, Session};
 pub use users::{EmailAddress, User};

@@ -21,7 +21,7 @@ pub struct Session {
     /// The user the session belongs to (`user_...`).
     pub user_id: String,
     /// Lifecycle state.
-    pub status: SessionStatus,
+    pub status: ApiSessionStatus,
     /// The client (browser/device) the session lives on (`client_...`).
     #[serde(default)]
     pub client_id: Option<String>,
@@ -48,10 +48,10 @@ pub struct Session {
     pub updated_at: Option<i64>,
 }
 
-/// A session's lifecycle state (semantics §8).
+/// A session's lifecycle state (docs/clerk-semantics.md §8).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum SessionStatus {
+pub enum ApiSessionStatus {
     /// Signed in and usable.
     Active,
     /// Signed in but with pending tasks (e.g. choose an organization).
@@ -72,7 +72,7 @@ pub enum SessionStatus {
     Unknown(String),
 }
 
-impl SessionStatus {
+impl ApiSessionStatus {
     /// Clerk's spelling of the status.
     pub fn as_str(&self) -> &str {
         match self {
@@ -88,7 +88,7 @@ impl SessionStatus {
         }
     }
 
-    /// Parses Clerk's spelling; unknown values become [`SessionStatus::Unknown`].
+    /// Parses Clerk's spelling; unknown values become [`ApiSessionStatus::Unknown`].
     pub fn parse(s: &str) -> Self {
         match s {
             "active" => Self::Active,
@@ -104,20 +104,20 @@ impl SessionStatus {
     }
 }
 
-impl fmt::Display for SessionStatus {
+impl fmt::Display for ApiSessionStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for SessionStatus {
+impl<'de> Deserialize<'de> for ApiSessionStatus {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Ok(Self::parse(&s))
     }
 }
 
-impl Serialize for SessionStatus {
+impl Serialize for ApiSessionStatus {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
@@ -133,7 +133,7 @@ enum Owner {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListSessions {
     owner: Owner,
-    status: Option<SessionStatus>,
+    status: Option<ApiSessionStatus>,
     limit: Option<u32>,
     offset: Option<u32>,
 }
@@ -159,7 +159,7 @@ impl ListSessions {
     }
 
     /// Only sessions in this state.
-    pub fn status(mut self, status: SessionStatus) -> Self {
+    pub fn status(mut self, status: ApiSessionStatus) -> Self {
         self.status = Some(status);
         self
     }
@@ -286,7 +286,7 @@ impl BackendClient {
         segment("user id", user_id)?;
         let mut ids = Vec::new();
         let mut seen = HashSet::new();
-        for status in [SessionStatus::Active, SessionStatus::Pending] {
+        for status in [ApiSessionStatus::Active, ApiSessionStatus::Pending] {
             let mut offset = 0u32;
             loop {
                 let query = ListSessions::for_user(user_id)
@@ -325,8 +325,8 @@ mod tests {
 
     #[test]
     fn unknown_status_is_kept_verbatim() {
-        let s: SessionStatus = serde_json::from_str(r#""frozen""#).unwrap();
-        assert_eq!(s, SessionStatus::Unknown("frozen".into()));
+        let s: ApiSessionStatus = serde_json::from_str(r#""frozen""#).unwrap();
+        assert_eq!(s, ApiSessionStatus::Unknown("frozen".into()));
         assert_eq!(s.as_str(), "frozen");
     }
 
@@ -342,8 +342,8 @@ mod tests {
             "replaced",
             "revoked",
         ] {
-            let s = SessionStatus::parse(name);
-            assert!(!matches!(s, SessionStatus::Unknown(_)), "{name}");
+            let s = ApiSessionStatus::parse(name);
+            assert!(!matches!(s, ApiSessionStatus::Unknown(_)), "{name}");
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{name}\""));
         }
     }
@@ -377,6 +377,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.client_id, None);
-        assert_eq!(s.status, SessionStatus::Active);
+        assert_eq!(s.status, ApiSessionStatus::Active);
     }
 }

@@ -335,7 +335,7 @@ fn strip_org(s: &str) -> &str {
 }
 
 /// Encode features and organization permissions the way Clerk's v2 tokens
-/// do, exactly inverse to the decoder (semantics §2): `per` lists actions,
+/// do, exactly inverse to the decoder (docs/clerk-semantics.md §2): `per` lists actions,
 /// `fea` lists org features in order, `fpm[i]` is the bitmask of actions
 /// granted on the i-th org feature. Permissions not shaped
 /// `org:<feature>:<action>` cannot be expressed in v2 and are left out.

@@ -22,7 +22,7 @@ pub use user_id::{USER_ID_HEADER, UserId};
 
 use crate::auth::Auth;
 use crate::auth::FromClaims;
-use crate::response::AuthRejection;
+use crate::response::{AuthRejection, RejectionKind};
 use crate::state::AuthState;
 use session::{ExtractedClaims, claims_from_session, handler_session, usable_by_handler};
 
@@ -36,7 +36,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
 }
 
 /// `Option<Auth>`: `None` when signed out, never a 401. Fails only when no
-/// `ClerkLayer` runs in front of the route (500).
+/// `ClerkLayer` runs in front of the route (500), or when no verification
+/// key could be loaded for the request's token (503: whether the caller is
+/// signed in is unknown, and `None` would say they are not).
 impl<S: Send + Sync> OptionalFromRequestParts<S> for Auth {
     type Rejection = AuthRejection;
 
@@ -48,6 +50,11 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Auth {
             None => Err(AuthRejection::missing_layer()),
             Some(AuthState::SignedIn(auth)) if usable_by_handler(auth, parts) => {
                 Ok(Some(Auth::clone(auth)))
+            }
+            // Unknown is not signed out: the page would tell a signed-in
+            // person they are not. `MaybeAuth` can still render anyway.
+            Some(state @ AuthState::Failed(error)) if error.is_unavailable() => {
+                Err(AuthRejection::new(RejectionKind::of_state(state), parts))
             }
             Some(_) => Ok(None),
         }

@@ -34,7 +34,7 @@ use serde_json::json;
 
 use super::session::handler_session;
 use crate::auth::Auth;
-use crate::backend::{BackendError, ListSessions, Session, SessionStatus};
+use crate::backend::{ApiSessionStatus, BackendError, ListSessions, Session};
 use crate::context::{LayerContext, SessionControl};
 use crate::reason;
 use crate::response::{AuthRejection, RejectionKind};
@@ -57,7 +57,7 @@ pub struct Sessions {
 }
 
 /// One of the caller's sessions, as [`Sessions::list`] reports it (the
-/// seeds' SessionList). Times are Unix milliseconds, as Clerk gives them.
+/// the example's session list). Times are Unix milliseconds, as Clerk gives them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionInfo {
     /// Session id (`sess_...`).
@@ -143,7 +143,7 @@ impl Sessions {
     /// marked `current`.
     pub async fn list(&self) -> Result<Vec<SessionInfo>, SessionsError> {
         let query = ListSessions::for_user(self.auth.user_id())
-            .status(SessionStatus::Active)
+            .status(ApiSessionStatus::Active)
             .limit(LIST_LIMIT);
         let sessions = self.control.client.list_sessions(&query).await?;
         Ok(sessions
@@ -214,6 +214,16 @@ pub enum SessionsRejection {
     BackendClientMissing,
 }
 
+impl SessionsRejection {
+    /// The status code of the response this rejection renders as.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Auth(rejection) => rejection.status(),
+            Self::BackendClientMissing => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 impl IntoResponse for SessionsRejection {
     fn into_response(self) -> Response {
         match self {
@@ -250,15 +260,22 @@ impl SessionsError {
     }
 }
 
+impl SessionsError {
+    /// `404 Not Found` or `502 Bad Gateway`.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Backend(_) => StatusCode::BAD_GATEWAY,
+        }
+    }
+}
+
 impl IntoResponse for SessionsError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Backend(error) => {
-                tracing::warn!(error = %error, "clerk: Backend API call for Sessions failed");
-                StatusCode::BAD_GATEWAY
-            }
-        };
+        if let Self::Backend(error) = &self {
+            tracing::warn!(error = %error, "clerk: Backend API call for Sessions failed");
+        }
+        let status = self.status();
         let error = match self {
             Self::NotFound => "not_found",
             Self::Backend(_) => "bad_gateway",

@@ -8,7 +8,7 @@
 //! A route's declared rate limit is counted by the guard too, right *after*
 //! the policy check: a caller who is signed out (401) or forbidden (403) never
 //! reaches the limiter, so it cannot spend a user's budget, and on protected
-//! routes the budget is always the signed-in user's (the seeds' "10 requests
+//! routes the budget is always the signed-in user's (the usual "10 requests
 //! per 10 s per signed-in user"). Floods of unauthenticated requests are the
 //! job of a [`RateLimitLayer`](crate::ratelimit::RateLimitLayer) in front.
 
@@ -69,13 +69,25 @@ where
 }
 
 /// Why a [`Guard`] refused a request.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum GuardRejection {
     /// The policy refused the caller (401/403 or a page redirect).
+    #[error(transparent)]
     Auth(AuthRejection),
     /// The route's rate limit refused the request (429), or the store failed
     /// in fail-closed mode (503).
+    #[error(transparent)]
     RateLimit(RateLimitRejection),
+}
+
+impl GuardRejection {
+    /// The status code of the response this rejection renders as.
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            Self::Auth(rejection) => rejection.status(),
+            Self::RateLimit(rejection) => rejection.status(),
+        }
+    }
 }
 
 impl From<AuthRejection> for GuardRejection {

@@ -35,7 +35,6 @@ use crate::extract::USER_ID_HEADER;
 use crate::policy::presets::{SessionPreset, SessionSettings};
 use crate::ratelimit::{RouteLimiter, insert_headers};
 use crate::state::{AuthState, SignedOutReason};
-use crate::token::MAX_TOKEN_BYTES;
 use crate::token::source::{CookieSuffix, TokenSource, token_source};
 use crate::verify::Verifier;
 
@@ -239,15 +238,6 @@ impl Shared {
                 Some(uat) => (token, Some(uat), "cookie"),
             },
         };
-        if token.len() > MAX_TOKEN_BYTES {
-            return failed(
-                VerifyError::TooLarge {
-                    len: token.len(),
-                    max: MAX_TOKEN_BYTES,
-                },
-                from,
-            );
-        }
         match self.verifier.verify(token).await {
             Ok(auth) => match client_uat {
                 // Missing `iat` counts as stale: fail closed rather than trust an undated cookie.

@@ -1,4 +1,4 @@
-//! Session configuration presets from the seeds (`dev`, `prod`,
+//! Session configuration presets after Clerk's dashboard settings (`dev`, `prod`,
 //! `high-security`) as typed settings, applied by [`ClerkLayer::preset`](crate::ClerkLayer::preset).
 //!
 //! Some settings are Clerk instance settings (dashboard → Sessions): token
@@ -13,7 +13,7 @@
 //! |---|---|---|---|---|
 //! | `max_token_lifetime` | session tokens with `exp - iat` above it (or no `iat`) are signed out, `token-lifetime-too-long` | none | none | 60 s |
 //! | `default_fresh` | ANDed onto every `#[protect]` route whose rule has no `fresh` requirement; stale sessions get 403 `reverification-error` | none | none | `Reverification::STRICT` (second factor within 10 min) |
-//! | `allow_pending` | `false` refuses `pending` sessions even on `#[protect(allow_pending)]` routes (401 `session-pending`) | routes decide | routes decide | refused |
+//! | `allow_pending` | `false` refuses `pending` sessions even on `#[protect(pending)]` routes (401 `session-pending`) | routes decide | routes decide | refused |
 //!
 //! Public routes are never affected.
 
@@ -30,7 +30,7 @@ use crate::policy::{Protection, Reverification, Rule};
 const CLERK_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 const DAY: u64 = 24 * 60 * 60;
 
-/// A named session configuration from the seeds.
+/// A named session configuration (Clerk dashboard settings as code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SessionPreset {
     /// Local development: long sessions, several accounts at once, nothing
@@ -81,7 +81,7 @@ impl SessionPreset {
         }
     }
 
-    /// The seeds' name: `dev`, `prod`, `high-security`.
+    /// The preset's name: `dev`, `prod`, `high-security`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Dev => "dev",
@@ -90,7 +90,7 @@ impl SessionPreset {
         }
     }
 
-    /// A preset by the seeds' name.
+    /// A preset by its name.
     pub fn from_name(name: &str) -> Option<Self> {
         [Self::Dev, Self::Prod, Self::HighSecurity]
             .into_iter()
@@ -170,12 +170,7 @@ impl SessionSettings {
     /// Why a verified session token is refused before any route runs
     /// (`max_token_lifetime`); `None` when it passes.
     pub(crate) fn token_lifetime_error(&self, auth: &Auth) -> Option<crate::VerifyError> {
-        let max = self.max_token_lifetime?;
-        let max = i64::try_from(max.as_secs()).unwrap_or(i64::MAX);
-        let lifetime = auth.lifetime();
-        lifetime
-            .is_none_or(|l| l > max)
-            .then_some(crate::VerifyError::LifetimeTooLong { lifetime, max })
+        crate::verify::check_lifetime(auth, self.max_token_lifetime?).err()
     }
 
     /// The route's protection as these settings adjust it (pending).

@@ -20,14 +20,16 @@ static RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
 static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 
 /// Why a request was not let through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RateLimitRejection {
     /// Over the limit: `429 Too Many Requests`, `Retry-After`, `RateLimit-*`
     /// headers, body `{"error":"rate_limited","reason":"rate-limit-exceeded"}`.
+    #[error("rate limit {} exceeded", .0.limit)]
     Limited(Decision),
     /// The store failed in [`FailMode::Closed`](super::FailMode::Closed):
     /// `503 Service Unavailable`, body
     /// `{"error":"unavailable","reason":"rate-limit-store-unavailable"}`.
+    #[error("the rate-limit store is unavailable")]
     Unavailable,
 }
 
@@ -41,12 +43,23 @@ impl RateLimitRejection {
     }
 }
 
+impl RateLimitRejection {
+    /// `429 Too Many Requests` or `503 Service Unavailable`.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
 impl IntoResponse for RateLimitRejection {
     fn into_response(self) -> Response {
-        let (status, body) = match self {
-            Self::Limited(_) => (StatusCode::TOO_MANY_REQUESTS, LIMITED_BODY),
-            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE_BODY),
+        let body = match self {
+            Self::Limited(_) => LIMITED_BODY,
+            Self::Unavailable => UNAVAILABLE_BODY,
         };
+        let status = self.status();
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -2,14 +2,14 @@
 //!
 //! API requests get RFC 6750 JSON errors (401 signed out, 403 forbidden, or
 //! 404 for both when configured); page requests get Clerk's redirects
-//! (semantics §6): 307 to the sign-in URL with `redirect_url`, or to the
+//! (docs/clerk-semantics.md §6): 307 to the sign-in URL with `redirect_url`, or to the
 //! unauthorized URL.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use http::header::{ACCEPT, HOST, LOCATION, WWW_AUTHENTICATE};
+use http::header::{ACCEPT, HOST, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
@@ -58,6 +58,15 @@ pub enum RejectionKind {
         /// The claim's path.
         claim: String,
     },
+    /// No verification key could be loaded (Clerk unreachable): who is
+    /// calling is unknown, so the request is neither admitted nor treated as
+    /// signed out. 503 with `Retry-After`, on pages too (a sign-in redirect
+    /// would loop).
+    #[error("verification keys are unavailable ({reason}); retry later")]
+    Unavailable {
+        /// Clerk's reason, e.g. `jwk-remote-failed-to-load`.
+        reason: &'static str,
+    },
     /// The route uses Clerk extractors but no `ClerkLayer` runs in front of it.
     #[error(
         "no ClerkLayer in front of this route: add `.layer(ClerkLayer::from_env()?)` (or another \
@@ -81,6 +90,9 @@ impl RejectionKind {
                 reason: signed_out.as_str(),
                 token_present: *signed_out != SignedOutReason::NoToken,
             },
+            AuthState::Failed(error) if error.is_unavailable() => RejectionKind::Unavailable {
+                reason: error.reason(),
+            },
             AuthState::Failed(error) => RejectionKind::Unauthenticated {
                 reason: error.reason(),
                 token_present: true,
@@ -93,7 +105,8 @@ impl RejectionKind {
         match self {
             RejectionKind::Unauthenticated { reason, .. }
             | RejectionKind::Forbidden { reason }
-            | RejectionKind::Claim { reason, .. } => reason,
+            | RejectionKind::Claim { reason, .. }
+            | RejectionKind::Unavailable { reason } => reason,
             RejectionKind::MissingLayer => reason::CLERK_LAYER_MISSING,
         }
     }
@@ -142,9 +155,12 @@ impl AuthRejection {
     }
 
     /// The rejection for a route that has no `ClerkLayer` in front of it.
+    /// Logged once per process: a misconfigured router fails every request,
+    /// and one line says why as well as a million.
     pub(crate) fn missing_layer() -> Self {
+        static LOGGED: std::sync::Once = std::sync::Once::new();
         let kind = RejectionKind::MissingLayer;
-        tracing::error!("{kind}");
+        LOGGED.call_once(|| tracing::error!("{kind}"));
         AuthRejection {
             kind,
             render: Render::Api { not_found: false },
@@ -155,20 +171,49 @@ impl AuthRejection {
     pub fn kind(&self) -> &RejectionKind {
         &self.kind
     }
-}
 
-impl IntoResponse for AuthRejection {
-    fn into_response(self) -> Response {
-        match self.render {
-            Render::Api { not_found } => api_response(&self.kind, not_found),
-            Render::Page { config, return_to } => page_response(&self.kind, &config, &return_to),
+    /// The status code of the response this rejection renders as.
+    pub fn status(&self) -> StatusCode {
+        self.response().status()
+    }
+
+    fn response(&self) -> Response {
+        match &self.render {
+            Render::Api { not_found } => api_response(&self.kind, *not_found),
+            Render::Page { config, return_to } => page_response(&self.kind, config, return_to),
         }
     }
 }
 
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        self.response()
+    }
+}
+
+/// `Retry-After` of a 503 for unavailable keys, in seconds: the key cache
+/// retries a failed fetch after its 10 s cooldown.
+const UNAVAILABLE_RETRY_AFTER: &str = "10";
+
 fn api_response(kind: &RejectionKind, not_found: bool) -> Response {
     let (status, error, challenge) = match kind {
         RejectionKind::MissingLayer => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+        RejectionKind::Unavailable { .. } => {
+            let body = ErrorBody {
+                error: "unavailable",
+                reason: Some(kind.reason()),
+                claim: None,
+            };
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(
+                    RETRY_AFTER,
+                    HeaderValue::from_static(UNAVAILABLE_RETRY_AFTER),
+                )],
+                Json(body),
+            )
+                .into_response();
+        }
         _ if not_found => {
             return (StatusCode::NOT_FOUND, Json(ErrorBody::not_found())).into_response();
         }
@@ -225,7 +270,9 @@ fn page_response(kind: &RejectionKind, config: &ResponseConfig, return_to: &str)
             Some(url) => redirect(url).unwrap_or_else(|| forbidden_page(config)),
             None => forbidden_page(config),
         },
-        RejectionKind::MissingLayer => api_response(kind, false),
+        RejectionKind::MissingLayer | RejectionKind::Unavailable { .. } => {
+            api_response(kind, false)
+        }
     }
 }
 
@@ -274,7 +321,7 @@ impl ErrorBody<'_> {
     }
 }
 
-/// A page request as Clerk defines it (semantics §6).
+/// A page request as Clerk defines it (docs/clerk-semantics.md §6).
 pub(crate) fn is_page_request(headers: &HeaderMap) -> bool {
     let dest = headers
         .get("sec-fetch-dest")
@@ -412,5 +459,39 @@ mod tests {
         h.insert(ACCEPT, HeaderValue::from_static("application/json"));
         h.insert("sec-fetch-dest", HeaderValue::from_static("empty"));
         assert!(!is_page_request(&h));
+    }
+}
+
+#[cfg(test)]
+mod rejection_traits {
+    use http::StatusCode;
+
+    use crate::extract::{SessionsError, SessionsRejection};
+    use crate::guard::GuardRejection;
+    use crate::ratelimit::RateLimitRejection;
+    use crate::response::AuthRejection;
+
+    fn is_rejection<T: std::error::Error + std::fmt::Display + axum::response::IntoResponse>() {}
+
+    #[test]
+    fn every_rejection_is_an_error_with_a_status() {
+        is_rejection::<AuthRejection>();
+        is_rejection::<GuardRejection>();
+        is_rejection::<RateLimitRejection>();
+        is_rejection::<SessionsRejection>();
+        is_rejection::<SessionsError>();
+        assert_eq!(
+            AuthRejection::missing_layer().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            GuardRejection::RateLimit(RateLimitRejection::Unavailable).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(SessionsError::NotFound.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            SessionsRejection::BackendClientMissing.status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }

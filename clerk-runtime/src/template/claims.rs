@@ -1,4 +1,4 @@
-//! Typed claims of the seeds' templates: `default`, `supabase`, `hasura`.
+//! Typed claims of the common templates: `default`, `supabase`, `hasura`.
 //! Custom templates use `#[derive(Claims)]`.
 
 use serde_json::{Map, Value};

@@ -43,7 +43,7 @@ use crate::verify::{Verifier, VerifierBuilder};
 /// ```
 pub struct TemplateVerifier<T = DefaultTemplateClaims> {
     verifier: Verifier,
-    max_lifetime: Option<i64>,
+    max_lifetime: Option<Duration>,
     claims: PhantomData<fn() -> T>,
 }
 
@@ -190,10 +190,7 @@ impl<T: FromClaims> TemplateVerifier<T> {
             return Err(TemplateError::SessionToken);
         }
         if let Some(max) = self.max_lifetime {
-            let lifetime = auth.lifetime();
-            if lifetime.is_none_or(|l| l > max) {
-                return Err(VerifyError::LifetimeTooLong { lifetime, max }.into());
-            }
+            crate::verify::check_lifetime(&auth, max)?;
         }
         let claims = T::from_claims(auth.claims())?;
         Ok(TemplateToken { auth, claims })
@@ -259,9 +256,7 @@ impl<T: FromClaims> TemplateVerifierBuilder<T> {
         }
         Ok(TemplateVerifier {
             verifier: keys.build()?,
-            max_lifetime: self
-                .max_lifetime
-                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+            max_lifetime: self.max_lifetime,
             claims: PhantomData,
         })
     }

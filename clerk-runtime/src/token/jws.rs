@@ -1,5 +1,5 @@
 //! Splitting a compact JWS and reading its header: steps 1-4 of the
-//! verification order (semantics §3). No cryptography here.
+//! verification order (docs/clerk-semantics.md §3). No cryptography here.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,7 +14,7 @@ use crate::error::VerifyError;
 /// header while bounding the work (base64 + JSON) an attacker can make us do.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
-/// The only algorithm accepted for session tokens (semantics §3.4).
+/// The only algorithm accepted for session tokens (docs/clerk-semantics.md §3.4).
 pub const ALG_RS256: &str = "RS256";
 
 /// The JOSE header fields we read. `jku`, `x5u` and `jwk` are deliberately
@@ -124,12 +124,7 @@ impl Category {
 /// The size limit is checked before anything else; header and payload must
 /// be JSON objects.
 pub fn decode(token: &str) -> Result<Decoded<'_>, VerifyError> {
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(VerifyError::TooLarge {
-            len: token.len(),
-            max: MAX_TOKEN_BYTES,
-        });
-    }
+    check_size(token)?;
     let (header_b64, payload_b64, signature_b64) = split(token)?;
     let header_json = b64(header_b64, "header is not base64url")?;
     let payload_json = b64(payload_b64, "payload is not base64url")?;
@@ -151,6 +146,17 @@ pub fn decode(token: &str) -> Result<Decoded<'_>, VerifyError> {
         payload,
         signature,
     })
+}
+
+/// The size limit, checked before a token is hashed, cached or parsed.
+pub fn check_size(token: &str) -> Result<(), VerifyError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(VerifyError::TooLarge {
+            len: token.len(),
+            max: MAX_TOKEN_BYTES,
+        });
+    }
+    Ok(())
 }
 
 /// Exactly three parts separated by `.`, header and payload non-empty.

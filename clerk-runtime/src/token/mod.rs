@@ -7,6 +7,6 @@ pub mod source;
 
 pub use jws::{
     ALG_RS256, Category, Decoded, Header, MAX_TOKEN_BYTES, TokenKind, cat, category, check_header,
-    decode, split,
+    check_size, decode, split,
 };
 pub use source::{CookieSuffix, TokenSource, token_source};

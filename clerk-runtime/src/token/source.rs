@@ -1,4 +1,4 @@
-//! Where a request's session token comes from (semantics §1).
+//! Where a request's session token comes from (docs/clerk-semantics.md §1).
 //!
 //! A pure function of the request headers: the `Authorization: Bearer` header
 //! wins; otherwise the `__session` cookie (preferring the variant suffixed

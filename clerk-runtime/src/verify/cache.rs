@@ -43,7 +43,7 @@ pub(super) struct CacheMap {
     /// here. Eviction pops the oldest, which (all session tokens sharing one
     /// lifetime) is also the closest to its `exp`: O(1) per insert, where a
     /// scan for expired entries touched every entry of a cache that outgrows
-    /// the CPU caches, and cost a cold request microseconds (issue 7).
+    /// the CPU caches, and cost a cold request microseconds.
     order: VecDeque<Arc<str>>,
     /// Revoked session ids and until when they are refused. Kept across
     /// key rotations: a revoked session stays revoked whatever key signed it.
@@ -70,7 +70,7 @@ impl TokenCache {
     /// token that never comes back costs the request microseconds (an entry
     /// of a few KiB out of a cache bigger than the CPU's, and the eviction of
     /// another) and buys nothing; with ever-new tokens that was 10% of a
-    /// cold request's time (issue 7). A fingerprint collision only admits a
+    /// cold request's time. A fingerprint collision only admits a
     /// verified token early, so the fingerprint needs no secrecy; the slots
     /// are atomics, so this takes no lock.
     pub(super) fn admit(&self, token: &str) -> bool {

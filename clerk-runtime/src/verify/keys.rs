@@ -1,7 +1,7 @@
 //! Verification keys: JWKS parsing into pre-parsed RSA keys, remote fetch,
 //! and a cache with single-flight refresh.
 //!
-//! Security and availability defaults (semantics §4, where we do better than
+//! Security and availability defaults (docs/clerk-semantics.md §4, where we do better than
 //! Clerk's SDK):
 //! - keys are parsed once per fetch into aws-lc-rs [`ParsedPublicKey`]s, so a
 //!   verification is one RSA operation, not a DER parse plus one;
@@ -32,6 +32,12 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(5 * 60);
 /// Minimum time between two fetches caused by unknown kids: bounds the
 /// traffic a flood of forged kids can cause to one request per 10 s.
 pub const DEFAULT_UNKNOWN_KID_COOLDOWN: Duration = Duration::from_secs(10);
+
+/// Longest time cached keys keep verifying after the last successful fetch
+/// while Clerk cannot be reached. Beyond it a key Clerk may have rotated out
+/// would verify for as long as egress is blocked; a day rides out an outage
+/// (dioxus-clerk uses the same cap). Then tokens get 503, not a stale yes.
+pub const DEFAULT_MAX_STALE: Duration = Duration::from_secs(24 * 60 * 60);
 /// Connect and total timeout of a JWKS request: a hung Clerk must not hang
 /// every request for long; 5 s is generous for a ~1 KiB document.
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -203,13 +209,6 @@ impl KeySet {
         Ok(Self { keys })
     }
 
-    /// A set holding one key that matches any `kid` (the PEM case).
-    pub fn single(key: VerifyingKey) -> Self {
-        Self {
-            keys: vec![Arc::new(key)],
-        }
-    }
-
     /// The key with this `kid`.
     pub fn get(&self, kid: Option<&str>) -> Option<&Arc<VerifyingKey>> {
         let kid = kid?;
@@ -297,6 +296,9 @@ pub struct CachePolicy {
     pub ttl: Duration,
     /// Minimum time between fetches when a kid is unknown or a fetch failed.
     pub unknown_kid_cooldown: Duration,
+    /// How long after the last successful fetch cached keys may still be
+    /// served while refreshes fail ([`DEFAULT_MAX_STALE`]).
+    pub max_stale: Duration,
 }
 
 impl Default for CachePolicy {
@@ -304,6 +306,7 @@ impl Default for CachePolicy {
         Self {
             ttl: DEFAULT_TTL,
             unknown_kid_cooldown: DEFAULT_UNKNOWN_KID_COOLDOWN,
+            max_stale: DEFAULT_MAX_STALE,
         }
     }
 }
@@ -334,6 +337,8 @@ pub fn decide(
 ) -> CacheDecision {
     let cooling = last_attempt
         .is_some_and(|t| now.saturating_duration_since(t) < policy.unknown_kid_cooldown);
+    // Keys older than `max_stale` are as good as none.
+    let fetched_at = fetched_at.filter(|t| now.saturating_duration_since(*t) < policy.max_stale);
     let Some(fetched_at) = fetched_at else {
         return if cooling {
             CacheDecision::Unavailable
@@ -426,7 +431,9 @@ impl RemoteKeys {
             Ok(guard) => guard,
             // A refresh is in flight and we already hold a (stale) key: use
             // it rather than queue behind a possibly slow fetch.
-            Err(_) if snap.keys.get(kid).is_some() => return found(&snap, kid),
+            Err(_) if snap.keys.get(kid).is_some() && !self.too_stale(&snap) => {
+                return found(&snap, kid);
+            }
             Err(_) => self.refresh.lock().await,
         };
         let latest = self.current();
@@ -436,6 +443,12 @@ impl RemoteKeys {
         }
         let after = self.fetch_and_store(&latest).await;
         lookup_after_fetch(&after, kid)
+    }
+
+    /// Whether the snapshot's keys are past [`CachePolicy::max_stale`].
+    fn too_stale(&self, snap: &Snapshot) -> bool {
+        snap.fetched_at
+            .is_none_or(|t| (self.clock)().saturating_duration_since(t) >= self.policy.max_stale)
     }
 
     fn decide(&self, snap: &Snapshot, kid: Option<&str>) -> CacheDecision {
@@ -466,9 +479,15 @@ impl RemoteKeys {
                 }
             }
             Err(err) => {
-                tracing::warn!(reason = err.reason(), error = %err, "JWKS refresh failed; keeping cached keys");
+                let keys = if self.too_stale(previous) {
+                    tracing::error!(reason = err.reason(), error = %err, "JWKS refresh failed and the cached keys are past their stale limit; refusing tokens until Clerk answers");
+                    Arc::default()
+                } else {
+                    tracing::warn!(reason = err.reason(), error = %err, "JWKS refresh failed; keeping cached keys");
+                    previous.keys.clone()
+                };
                 Snapshot {
-                    keys: previous.keys.clone(),
+                    keys,
                     fetched_at: previous.fetched_at,
                     last_attempt: Some(now),
                     last_error: Some(err),
@@ -576,7 +595,28 @@ mod tests {
     const POLICY: CachePolicy = CachePolicy {
         ttl: Duration::from_secs(300),
         unknown_kid_cooldown: Duration::from_secs(10),
+        max_stale: Duration::from_secs(3600),
     };
+
+    #[test]
+    fn known_kid_past_the_stale_limit_refreshes_or_is_unavailable() {
+        let t = Instant::now();
+        // Last attempt long ago: refetch.
+        assert_eq!(
+            decide(true, Some(t), Some(t), at(t, 3600), &POLICY),
+            CacheDecision::Refresh
+        );
+        // A failed attempt within the cooldown: no stale key is served.
+        assert_eq!(
+            decide(true, Some(t), Some(at(t, 3595)), at(t, 3600), &POLICY),
+            CacheDecision::Unavailable
+        );
+        // Just within the limit, cooling after a failure: the stale key serves.
+        assert_eq!(
+            decide(true, Some(t), Some(at(t, 3595)), at(t, 3599), &POLICY),
+            CacheDecision::Hit
+        );
+    }
 
     fn at(base: Instant, secs: u64) -> Instant {
         base + Duration::from_secs(secs)

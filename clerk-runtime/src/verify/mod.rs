@@ -42,6 +42,18 @@ pub const REVOKED_SESSION_MEMORY: Duration = Duration::from_secs(3600);
 /// its deadline is forgotten first.
 pub const REVOKED_SESSIONS_CAPACITY: usize = 10_000;
 
+/// Refuses `auth` when its token lives longer than `max` (`exp - iat`), or
+/// has no `iat` so its lifetime is unknown: the one lifetime rule, for
+/// template verifiers and session presets alike.
+pub fn check_lifetime(auth: &Auth, max: Duration) -> Result<(), VerifyError> {
+    let max = i64::try_from(max.as_secs()).unwrap_or(i64::MAX);
+    let lifetime = auth.lifetime();
+    if lifetime.is_none_or(|l| l > max) {
+        return Err(VerifyError::LifetimeTooLong { lifetime, max });
+    }
+    Ok(())
+}
+
 /// Verifies Clerk session tokens. Cheap to clone (shared state).
 ///
 /// ```no_run
@@ -76,7 +88,7 @@ impl std::fmt::Debug for Verifier {
 enum Keys {
     /// PEM key: networkless, `kid` ignored.
     Static(Arc<VerifyingKey>),
-    Remote(RemoteKeys),
+    Remote(Box<RemoteKeys>),
 }
 
 struct Inner {
@@ -117,12 +129,7 @@ impl Verifier {
     /// Verify `token` as of `now` (unix seconds).
     pub async fn verify_at(&self, token: &str, now: i64) -> Result<Auth, VerifyError> {
         // Before the cache lookup: an oversized token must not even be hashed.
-        if token.len() > token::MAX_TOKEN_BYTES {
-            return Err(VerifyError::TooLarge {
-                len: token.len(),
-                max: token::MAX_TOKEN_BYTES,
-            });
-        }
+        token::check_size(token)?;
         let generation = self.inner.key_generation.load(Ordering::Acquire);
         if let Some(auth) = self.inner.cache.get(token, now, generation) {
             return Ok(auth);
@@ -354,14 +361,14 @@ impl VerifierBuilder {
                     None => keys::default_client(self.http_timeout)?,
                 };
                 let clock = self.instant_clock.unwrap_or_else(|| Arc::new(Instant::now));
-                Keys::Remote(RemoteKeys::new(
+                Keys::Remote(Box::new(RemoteKeys::new(
                     source,
                     client,
                     self.http_timeout,
                     self.cache_policy,
                     clock,
                     key_generation.clone(),
-                ))
+                )))
             }
         };
         let skew = i64::try_from(self.skew.as_secs()).unwrap_or(i64::MAX);

@@ -9,7 +9,7 @@ use crate::auth::{Auth, AuthData};
 use crate::error::VerifyError;
 use crate::token::{self, TokenKind};
 
-use super::decode::RawClaims;
+use super::decode::{RawClaims, Times};
 use super::{Keys, Verifier};
 
 impl Verifier {
@@ -67,16 +67,14 @@ impl Verifier {
             }
         }
         // 9. Times.
-        let exp = numeric(raw.exp.as_ref(), "exp")?
-            .ok_or_else(|| VerifyError::InvalidClaims("exp is required".into()))?;
+        let Times { exp, nbf, iat } =
+            Times::of(&raw).map_err(|e| VerifyError::InvalidClaims(e.to_string()))?;
         if exp <= now.saturating_sub(inner.skew) {
             return Err(VerifyError::Expired { exp, now });
         }
-        let nbf = numeric(raw.nbf.as_ref(), "nbf")?;
         if let Some(nbf) = nbf.filter(|nbf| *nbf > now.saturating_add(inner.skew)) {
             return Err(VerifyError::NotActiveYet { nbf, now });
         }
-        let iat = numeric(raw.iat.as_ref(), "iat")?;
         if let Some(iat) = iat.filter(|iat| *iat > now.saturating_add(inner.skew)) {
             return Err(VerifyError::IatInFuture { iat, now });
         }
@@ -107,22 +105,6 @@ pub(super) struct Verified {
     pub(super) auth: Auth,
     /// `nbf`/`iat` less the skew: before it the cache must not vouch.
     pub(super) valid_from: i64,
-}
-
-/// A JSON number as whole seconds; absent → `None`; any other type → error.
-fn numeric(value: Option<&Value>, name: &str) -> Result<Option<i64>, VerifyError> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            // Fractional seconds are legal JSON numbers; the cast saturates.
-            .or_else(|| n.as_f64().map(|f| f.floor() as i64))
-            .map(Some)
-            .ok_or_else(|| VerifyError::InvalidClaims(format!("{name} must be a number"))),
-        Some(_) => Err(VerifyError::InvalidClaims(format!(
-            "{name} must be a number"
-        ))),
-    }
 }
 
 fn audience_matches(aud: Option<&Value>, expected: &[String]) -> bool {

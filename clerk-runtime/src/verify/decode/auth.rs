@@ -26,16 +26,15 @@ impl AuthData {
     /// Decodes verified claims; the payload is left empty for [`Auth::new`].
     pub(crate) fn from_claims(raw: RawClaims<'_>) -> Result<AuthData, DecodeError> {
         check_list_lengths(&raw)?;
+        let Times {
+            exp: expires_at,
+            nbf: not_before,
+            iat: issued_at,
+        } = Times::of(&raw)?;
         let user_id = match raw.sub {
             Some(Value::String(sub)) if !sub.is_empty() => sub.into_boxed_str(),
             _ => return Err(DecodeError::InvalidSubject),
         };
-        let expires_at = match raw.exp {
-            None => return Err(DecodeError::MissingExpiry),
-            Some(exp) => seconds(&exp, "exp")?,
-        };
-        let issued_at = raw.iat.as_ref().map(|v| seconds(v, "iat")).transpose()?;
-        let not_before = raw.nbf.as_ref().map(|v| seconds(v, "nbf")).transpose()?;
 
         let features = raw.fea.as_deref().map(Entitlements::parse);
         let plans = raw.pla.as_deref().map(Entitlements::parse);
@@ -116,18 +115,42 @@ fn within_permission_limits(count: usize, bytes: usize) -> bool {
 }
 
 /// Unix seconds from a JSON number; fractions are truncated toward the past.
-fn seconds(value: &Value, claim: &'static str) -> Result<i64, DecodeError> {
+/// `exp`, `nbf` and `iat` as whole seconds: the one reading of the time
+/// claims, used by the verifier's checks and by the decoder alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Times {
+    /// `exp` (required).
+    pub(crate) exp: i64,
+    /// `nbf`, when present.
+    pub(crate) nbf: Option<i64>,
+    /// `iat`, when present.
+    pub(crate) iat: Option<i64>,
+}
+
+impl Times {
+    /// Reads the time claims; `null` counts as absent, fractions are floored.
+    pub(crate) fn of(raw: &RawClaims<'_>) -> Result<Times, DecodeError> {
+        Ok(Times {
+            exp: seconds(raw.exp.as_ref(), "exp")?.ok_or(DecodeError::MissingExpiry)?,
+            nbf: seconds(raw.nbf.as_ref(), "nbf")?,
+            iat: seconds(raw.iat.as_ref(), "iat")?,
+        })
+    }
+}
+
+fn seconds(value: Option<&Value>, claim: &'static str) -> Result<Option<i64>, DecodeError> {
     let invalid = DecodeError::InvalidTime { claim };
     match value {
-        Value::Number(n) => match n.as_i64() {
-            Some(s) => Ok(s),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(s) => Ok(Some(s)),
             None => match n.as_f64() {
                 // `as` saturates; the range check keeps absurd values out.
-                Some(f) if f.is_finite() && f.abs() < 1e15 => Ok(f.floor() as i64),
+                Some(f) if f.is_finite() && f.abs() < 1e15 => Ok(Some(f.floor() as i64)),
                 _ => Err(invalid),
             },
         },
-        _ => Err(invalid),
+        Some(_) => Err(invalid),
     }
 }
 
@@ -199,7 +222,7 @@ fn v2_org(
     )))
 }
 
-/// Clerk's v2 permission decoding (semantics §2): organization feature `i`
+/// Clerk's v2 permission decoding (docs/clerk-semantics.md §2): organization feature `i`
 /// gets action `j` when bit `j` of mask `i` is set. `None` as soon as the
 /// result would exceed [`MAX_ORG_PERMISSIONS`] or [`MAX_ORG_PERMISSION_BYTES`].
 pub(crate) fn v2_permissions(

@@ -4,6 +4,8 @@
 mod auth;
 mod mask;
 
+pub(crate) use auth::Times;
+
 use std::borrow::Cow;
 
 use serde::Deserialize;
@@ -72,7 +74,7 @@ pub enum DecodeError {
 /// on demand (see `Auth::claims`). Claims that are only read while
 /// decoding (`jti`, `sts`, `fea`, `pla`, `o.rol`/`per`/`fpm`) borrow from the
 /// payload text: a cold verification allocated 42 times, 34 more than a
-/// bare serde parse, and each allocation is felt under load (issue 7).
+/// bare serde parse, and each allocation is felt under load.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RawClaims<'a> {
     /// Subject: the user id (`user_...`). Checked to be a string by the verifier.
