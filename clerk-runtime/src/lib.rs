@@ -25,6 +25,7 @@ pub mod presets;
 pub mod ratelimit;
 pub mod response;
 pub mod routes;
+pub mod session;
 pub mod sessions;
 pub mod source;
 pub mod template;
