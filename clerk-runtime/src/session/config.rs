@@ -168,6 +168,17 @@ impl SessionConfig {
         self.satellite_auto_sync
     }
 
+    /// Clerk's `originalFrontendApi`: the Frontend API before a proxy URL
+    /// replaces it (`clerk.<domain>` on a production satellite, else the
+    /// key's host). A cookie `__session` whose `iss` is not this host
+    /// belongs to another instance (§1.4 rule 2).
+    pub fn instance_frontend_api(&self) -> String {
+        match (&self.domain, self.instance, self.is_satellite) {
+            (Some(d), InstanceType::Production, true) => format!("clerk.{d}"),
+            _ => self.key_host.clone(),
+        }
+    }
+
     /// The Frontend API the handshake goes to, as Clerk's
     /// `parsePublishableKey` picks it (§1.2): the proxy URL (a `/` path
     /// resolved against `request_origin`), else `clerk.<domain>` for a
@@ -176,10 +187,7 @@ impl SessionConfig {
         match &self.proxy_url {
             Some(p) if p.starts_with('/') => format!("{request_origin}{p}"),
             Some(p) => p.clone(),
-            None => match (&self.domain, self.instance, self.is_satellite) {
-                (Some(d), InstanceType::Production, true) => format!("clerk.{d}"),
-                _ => self.key_host.clone(),
-            },
+            None => self.instance_frontend_api(),
         }
     }
 }

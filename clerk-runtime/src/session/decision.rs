@@ -259,6 +259,18 @@ fn after_verification(
     evidence: Evidence,
     carrier: Carrier,
 ) -> Result<SessionState, SessionError> {
+    // Header path: Clerk refuses machine and non-session tokens before
+    // verifying (request.ts L420-455), whatever the verifier would say.
+    let header_token = match carrier {
+        Carrier::Header => req.token_in_header.as_deref(),
+        Carrier::Cookie => None,
+    };
+    if header_token
+        .and_then(Peek::of)
+        .is_some_and(|p| is_machine_or_non_session(&p))
+    {
+        return Ok(SessionState::signed_out(reason::TOKEN_TYPE_MISMATCH, ""));
+    }
     let Some(result) = evidence.session else {
         // The edge did not verify what token_to_verify asked for.
         return Ok(SessionState::signed_out(reason::UNEXPECTED_ERROR, ""));
@@ -391,6 +403,10 @@ fn session_token_error(
         }
         VerifyError::NotActiveYet { .. } => reason::SESSION_TOKEN_NBF.to_owned(),
         VerifyError::IatInFuture { .. } => reason::SESSION_TOKEN_IAT_IN_THE_FUTURE.to_owned(),
+        // Clerk refuses these before verifying, with an empty message.
+        VerifyError::TypeMismatch(_) => {
+            return Ok(SessionState::signed_out(reason::TOKEN_TYPE_MISMATCH, ""));
+        }
         other => return Ok(SessionState::signed_out(other.reason(), message)),
     };
     maybe_handshake(req, config, &hs_reason, &message, None)

@@ -384,7 +384,7 @@ fn uses_suffixed_cookies(
         // 2. Another instance's token: ours must be the suffixed ones.
         if !session_peek
             .as_ref()
-            .is_some_and(|p| p.belongs_to(config.key_frontend_api()))
+            .is_some_and(|p| p.belongs_to(&config.instance_frontend_api()))
         {
             return true;
         }
