@@ -25,6 +25,7 @@ pub mod ratelimit;
 pub mod reason;
 pub mod response;
 pub mod routes;
+pub mod session;
 pub mod state;
 pub mod template;
 pub mod time;

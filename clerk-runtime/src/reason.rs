@@ -55,6 +55,38 @@ pub const SESSION_TOKEN_BUT_NO_CLIENT_UAT: &str = "session-token-but-no-client-u
 /// A cookie token issued before the client's last sign-in/out.
 pub const SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT: &str = "session-token-iat-before-client-uat";
 
+// --- Browser sessions (Clerk's `AuthErrorReason`, authStatus.ts L105-122) ---
+/// `__client_uat` says signed in, no session token.
+pub const CLIENT_UAT_BUT_NO_SESSION_TOKEN: &str = "client-uat-but-no-session-token";
+/// Development instance without a dev-browser token.
+pub const DEV_BROWSER_MISSING: &str = "dev-browser-missing";
+/// `__clerk_db_jwt` in the URL.
+pub const DEV_BROWSER_SYNC: &str = "dev-browser-sync";
+/// Development primary sending a satellite back.
+pub const PRIMARY_RESPONDS_TO_SYNCING: &str = "primary-responds-to-syncing";
+/// Document request from a foreign site on the primary.
+pub const PRIMARY_DOMAIN_CROSS_ORIGIN_SYNC: &str = "primary-domain-cross-origin-sync";
+/// A satellite without cookies that must sync with the primary.
+pub const SATELLITE_NEEDS_SYNCING: &str = "satellite-needs-syncing";
+/// Neither a session token nor an active client.
+pub const SESSION_TOKEN_AND_UAT_MISSING: &str = "session-token-and-uat-missing";
+/// Prefix of the composite expired reasons: `session-token-expired-refresh-<why>`.
+pub const SESSION_TOKEN_EXPIRED: &str = "session-token-expired";
+/// `nbf` in the future.
+pub const SESSION_TOKEN_NBF: &str = "session-token-nbf";
+/// `iat` in the future.
+pub const SESSION_TOKEN_IAT_IN_THE_FUTURE: &str = "session-token-iat-in-the-future";
+/// Something that is not a verification error.
+pub const UNEXPECTED_ERROR: &str = "unexpected-error";
+
+// --- Refresh of an expired session (Clerk's `RefreshTokenErrorReason`, request.ts L26-38) ---
+/// Refresh not attempted: not a GET.
+pub const REFRESH_NON_ELIGIBLE_NON_GET: &str = "non-eligible-non-get";
+/// Refresh not attempted: no `__refresh_<suffix>` cookie.
+pub const REFRESH_NON_ELIGIBLE_NO_REFRESH_COOKIE: &str = "non-eligible-no-refresh-cookie";
+/// Refresh not attempted: no Backend API client configured.
+pub const REFRESH_MISSING_API_CLIENT: &str = "missing-api-client";
+
 // --- Session status (ours) ---
 /// A pending session on a route that does not accept one.
 pub const SESSION_PENDING: &str = "session-pending";

@@ -6,6 +6,7 @@ mod cache;
 mod dev;
 mod example;
 mod faults;
+mod handshake;
 mod jwks;
 mod layer;
 mod limits;

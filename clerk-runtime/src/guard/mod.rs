@@ -286,3 +286,37 @@ mod tests {
         assert_eq!(policy_of(&no_args), AdminOnly::POLICY);
     }
 }
+
+#[cfg(test)]
+mod rejection_traits {
+    use http::StatusCode;
+
+    use crate::extract::{SessionsError, SessionsRejection};
+    use super::GuardRejection;
+    use crate::ratelimit::RateLimitRejection;
+    use crate::response::AuthRejection;
+
+    fn is_rejection<T: std::error::Error + std::fmt::Display + axum::response::IntoResponse>() {}
+
+    #[test]
+    fn every_rejection_is_an_error_with_a_status() {
+        is_rejection::<AuthRejection>();
+        is_rejection::<GuardRejection>();
+        is_rejection::<RateLimitRejection>();
+        is_rejection::<SessionsRejection>();
+        is_rejection::<SessionsError>();
+        assert_eq!(
+            AuthRejection::missing_layer().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            GuardRejection::RateLimit(RateLimitRejection::Unavailable).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(SessionsError::NotFound.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            SessionsRejection::BackendClientMissing.status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}
