@@ -93,9 +93,15 @@ pub enum VerifyError {
     /// in `Auth`); the request layer uses it when applying a route policy.
     #[error("the session is pending (e.g. an organization must be chosen)")]
     SessionPending,
-    /// The session was revoked through this process (`Verifier::revoke_session`).
+    /// The session or its user was revoked (`Verifier::revoke_session`,
+    /// `Verifier::revoke_user`), here or on another instance.
     #[error("the session was revoked; sign in again")]
     SessionRevoked,
+    /// A fail-closed revocation broadcast
+    /// ([`revocation::FailMode::Closed`](crate::revocation::FailMode::Closed))
+    /// is out of sync, so a revocation made elsewhere may be missing here.
+    #[error("revocations from other instances are unavailable (Redis unreachable); try again")]
+    RevocationsUnavailable,
     /// `exp - iat` is longer than the configured maximum lifetime (template
     /// verifiers, session presets), or `iat` is absent so the lifetime is unknown.
     #[error("token lifetime {lifetime:?} s exceeds the allowed maximum of {max} s")]
@@ -129,6 +135,7 @@ impl VerifyError {
             Self::InvalidIssuer => "token-invalid-issuer",
             Self::SessionPending => "session-pending",
             Self::SessionRevoked => "session-revoked",
+            Self::RevocationsUnavailable => "revocations-unavailable",
             Self::LifetimeTooLong { .. } => "token-lifetime-too-long",
         }
     }

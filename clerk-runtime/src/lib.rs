@@ -24,12 +24,14 @@ pub mod policy;
 pub mod presets;
 pub mod ratelimit;
 pub mod response;
+pub mod revocation;
 pub mod routes;
 pub mod sessions;
 pub mod source;
 pub mod template;
 pub mod token;
 pub mod verify;
+pub mod webhook;
 
 pub use auth::{Auth, Check};
 pub use catalog::Catalog;

@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -20,6 +20,7 @@ use crate::auth::{Auth, AuthData};
 use crate::claims::RawClaims;
 use crate::error::{ConfigError, VerifyError};
 use crate::jwks::{self, CachePolicy, InstantClock, JwksSource, RemoteKeys, VerifyingKey};
+use crate::revocation::{Revocation, RevocationListener};
 use crate::token::{self, Category};
 
 /// Default clock skew tolerated on `exp`, `nbf` and `iat` (Clerk's default;
@@ -97,6 +98,11 @@ struct Inner {
     clock: Clock,
     cache: TokenCache,
     key_generation: Arc<AtomicU64>,
+    /// Told of every revocation made here (the Redis broadcast); not of those
+    /// applied from elsewhere, so nothing echoes.
+    revocation_listener: RwLock<Option<RevocationListener>>,
+    /// Set by a fail-closed revocation hub while it is out of sync.
+    revocations_unavailable: AtomicBool,
 }
 
 impl Verifier {
@@ -131,16 +137,15 @@ impl Verifier {
                 max: token::MAX_TOKEN_BYTES,
             });
         }
+        if self.inner.revocations_unavailable.load(Ordering::Relaxed) {
+            return Err(VerifyError::RevocationsUnavailable);
+        }
         let generation = self.inner.key_generation.load(Ordering::Acquire);
         if let Some(auth) = self.inner.cache.get(token, now, generation) {
             return Ok(auth);
         }
         let verified = self.verify_uncached(token, now).await?;
-        if verified
-            .auth
-            .session_id()
-            .is_some_and(|sid| self.inner.cache.is_revoked(sid, now))
-        {
+        if self.inner.cache.is_refused(&verified.auth, now) {
             return Err(VerifyError::SessionRevoked);
         }
         let auth = verified.auth;
@@ -167,11 +172,64 @@ impl Verifier {
     /// Without it a revoked session's token stays valid until its `exp`,
     /// as with Clerk's networkless verification.
     pub fn revoke_session(&self, sid: &str) {
+        self.revoke(&Revocation::Session(sid.into()));
+    }
+
+    /// Refuse every token of user `user_id` from now on (`session-revoked`),
+    /// cached or not, for [`REVOKED_SESSION_MEMORY`]: for a deleted user
+    /// (the `user.deleted` webhook), whose sessions Clerk ends without
+    /// naming them.
+    pub fn revoke_user(&self, user_id: &str) {
+        self.revoke(&Revocation::User(user_id.into()));
+    }
+
+    /// Apply `revocation` here and hand it to the revocation broadcast, if
+    /// one is connected ([`revocation`](crate::revocation)).
+    pub fn revoke(&self, revocation: &Revocation) {
+        let now = (self.inner.clock)();
+        self.apply_revocation(revocation, now);
+        let listener = self
+            .inner
+            .revocation_listener
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(listener) = listener {
+            listener(revocation, now);
+        }
+    }
+
+    /// Apply a revocation made at `revoked_at` (unix seconds), here or on
+    /// another instance, without broadcasting it.
+    pub(crate) fn apply_revocation(&self, revocation: &Revocation, revoked_at: i64) {
         let now = (self.inner.clock)();
         let memory = i64::try_from(REVOKED_SESSION_MEMORY.as_secs()).unwrap_or(i64::MAX);
+        let until = revoked_at.saturating_add(memory);
+        match revocation {
+            Revocation::Session(sid) => self.inner.cache.invalidate_session(sid, until, now),
+            Revocation::User(user) => self.inner.cache.invalidate_user(user, until, now),
+        }
+    }
+
+    /// Install (or with `None` remove) the listener told of local revocations.
+    pub(crate) fn set_revocation_listener(&self, listener: Option<RevocationListener>) {
+        *self
+            .inner
+            .revocation_listener
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = listener;
+    }
+
+    /// While `true`, every token is refused with `revocations-unavailable`.
+    pub(crate) fn set_revocations_unavailable(&self, unavailable: bool) {
         self.inner
-            .cache
-            .invalidate_session(sid, now.saturating_add(memory), now);
+            .revocations_unavailable
+            .store(unavailable, Ordering::Relaxed);
+    }
+
+    /// The verifier's clock (unix seconds).
+    pub(crate) fn now(&self) -> i64 {
+        (self.inner.clock)()
     }
 
     /// Number of JWKS fetch attempts so far (0 for a PEM verifier).
@@ -504,6 +562,8 @@ impl VerifierBuilder {
                 clock: self.clock.unwrap_or_else(|| Arc::new(system_now)),
                 cache: TokenCache::new(self.token_cache_capacity),
                 key_generation,
+                revocation_listener: RwLock::new(None),
+                revocations_unavailable: AtomicBool::new(false),
             }),
         })
     }
@@ -547,6 +607,8 @@ struct CacheMap {
     /// Revoked session ids and until when they are refused. Kept across
     /// key rotations: a revoked session stays revoked whatever key signed it.
     revoked: HashMap<Box<str>, i64, CacheHasher>,
+    /// Revoked (deleted) users, likewise.
+    revoked_users: HashMap<Box<str>, i64, CacheHasher>,
 }
 
 impl TokenCache {
@@ -600,11 +662,7 @@ impl TokenCache {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         // Checked again under the write lock: a revocation that raced this
         // verification must not leave its token cached.
-        if entry
-            .auth
-            .session_id()
-            .is_some_and(|sid| map.revoked.get(sid).is_some_and(|until| now < *until))
-        {
+        if map.refuses(&entry.auth, now) {
             return;
         }
         let mut evicted = Vec::new();
@@ -633,9 +691,16 @@ impl TokenCache {
         drop(evicted);
     }
 
+    #[cfg(test)]
     fn is_revoked(&self, sid: &str, now: i64) -> bool {
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
         !map.revoked.is_empty() && map.revoked.get(sid).is_some_and(|until| now < *until)
+    }
+
+    /// Whether `auth`'s session or user is revoked at `now`.
+    fn is_refused(&self, auth: &Auth, now: i64) -> bool {
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        map.refuses(auth, now)
     }
 
     fn invalidate_session(&self, sid: &str, until: i64, now: i64) {
@@ -643,21 +708,53 @@ impl TokenCache {
         // Their places in `order` stay until popped; removing an absent
         // key then is a no-op.
         map.entries.retain(|_, e| e.auth.session_id() != Some(sid));
-        if map.revoked.len() >= REVOKED_SESSIONS_CAPACITY && !map.revoked.contains_key(sid) {
-            map.revoked.retain(|_, deadline| *deadline > now);
-            if map.revoked.len() >= REVOKED_SESSIONS_CAPACITY {
-                let soonest = map
-                    .revoked
-                    .iter()
-                    .min_by_key(|(_, deadline)| **deadline)
-                    .map(|(sid, _)| sid.clone());
-                if let Some(soonest) = soonest {
-                    map.revoked.remove(&soonest);
-                }
+        remember_revoked(&mut map.revoked, sid, until, now);
+    }
+
+    fn invalidate_user(&self, user_id: &str, until: i64, now: i64) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        map.entries.retain(|_, e| e.auth.user_id() != user_id);
+        remember_revoked(&mut map.revoked_users, user_id, until, now);
+    }
+}
+
+impl CacheMap {
+    fn refuses(&self, auth: &Auth, now: i64) -> bool {
+        let live = |revoked: &HashMap<Box<str>, i64, CacheHasher>, id: &str| {
+            !revoked.is_empty() && revoked.get(id).is_some_and(|until| now < *until)
+        };
+        auth.session_id()
+            .is_some_and(|sid| live(&self.revoked, sid))
+            || live(&self.revoked_users, auth.user_id())
+    }
+}
+
+/// Remembers `id` as revoked until `until` (the later deadline if it already
+/// is), within [`REVOKED_SESSIONS_CAPACITY`]: when full, the expired go, then
+/// the one closest to its deadline.
+fn remember_revoked(
+    revoked: &mut HashMap<Box<str>, i64, CacheHasher>,
+    id: &str,
+    until: i64,
+    now: i64,
+) {
+    if let Some(deadline) = revoked.get_mut(id) {
+        *deadline = (*deadline).max(until);
+        return;
+    }
+    if revoked.len() >= REVOKED_SESSIONS_CAPACITY {
+        revoked.retain(|_, deadline| *deadline > now);
+        if revoked.len() >= REVOKED_SESSIONS_CAPACITY {
+            let soonest = revoked
+                .iter()
+                .min_by_key(|(_, deadline)| **deadline)
+                .map(|(id, _)| id.clone());
+            if let Some(soonest) = soonest {
+                revoked.remove(&soonest);
             }
         }
-        map.revoked.insert(Box::from(sid), until);
     }
+    revoked.insert(Box::from(id), until);
 }
 
 #[cfg(test)]
