@@ -91,9 +91,15 @@ pub enum VerifyError {
     /// `iss` is not the configured issuer.
     #[error("token issuer is not the configured issuer")]
     InvalidIssuer,
-    /// The session was revoked through this process (`Verifier::revoke_session`).
+    /// The session or its user was revoked (`Verifier::revoke_session`,
+    /// `Verifier::revoke_user`), here or on another instance.
     #[error("the session was revoked; sign in again")]
     SessionRevoked,
+    /// A fail-closed revocation broadcast
+    /// ([`revocation::FailMode::Closed`](crate::revocation::FailMode::Closed))
+    /// is out of sync, so a revocation made elsewhere may be missing here.
+    #[error("revocations from other instances are unavailable (Redis unreachable); try again")]
+    RevocationsUnavailable,
     /// `exp - iat` is longer than the configured maximum lifetime (template
     /// verifiers, session presets), or `iat` is absent so the lifetime is unknown.
     #[error("token lifetime {lifetime:?} s exceeds the allowed maximum of {max} s")]
@@ -137,6 +143,7 @@ impl VerifyError {
             Self::InvalidIssuer => reason::TOKEN_INVALID_ISSUER,
             Self::SessionRevoked => reason::SESSION_REVOKED,
             Self::LifetimeTooLong { .. } => reason::TOKEN_LIFETIME_TOO_LONG,
+            Self::RevocationsUnavailable => reason::REVOCATIONS_UNAVAILABLE,
         }
     }
 }

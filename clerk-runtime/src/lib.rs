@@ -24,6 +24,7 @@ pub mod policy;
 pub mod ratelimit;
 pub mod reason;
 pub mod response;
+pub mod revocation;
 pub mod routes;
 pub mod session;
 pub mod state;
@@ -31,6 +32,7 @@ pub mod template;
 pub mod time;
 pub mod token;
 pub mod verify;
+pub mod webhook;
 
 pub use auth::{Auth, Check, ClaimError, ClaimSet, FromClaims};
 pub use catalog::Catalog;

@@ -44,8 +44,10 @@ pub const TOKEN_TOO_LARGE: &str = "token-too-large";
 pub const TOKEN_INVALID_AUDIENCE: &str = "token-invalid-audience";
 /// The token lives longer than the configured maximum.
 pub const TOKEN_LIFETIME_TOO_LONG: &str = "token-lifetime-too-long";
-/// The session was revoked on this instance.
+/// The session (or its user) was revoked, here or on another instance.
 pub const SESSION_REVOKED: &str = "session-revoked";
+/// A fail-closed revocation broadcast is out of sync (Redis unreachable).
+pub const REVOCATIONS_UNAVAILABLE: &str = "revocations-unavailable";
 
 // --- Signed out without a verification failure (Clerk's `AuthErrorReason`) ---
 /// Neither a Bearer header nor a session cookie.

@@ -48,6 +48,8 @@ pub(super) struct CacheMap {
     /// Revoked session ids and until when they are refused. Kept across
     /// key rotations: a revoked session stays revoked whatever key signed it.
     revoked: HashMap<Box<str>, i64, CacheHasher>,
+    /// Revoked (deleted) users, likewise.
+    revoked_users: HashMap<Box<str>, i64, CacheHasher>,
 }
 
 impl TokenCache {
@@ -101,11 +103,7 @@ impl TokenCache {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         // Checked again under the write lock: a revocation that raced this
         // verification must not leave its token cached.
-        if entry
-            .auth
-            .session_id()
-            .is_some_and(|sid| map.revoked.get(sid).is_some_and(|until| now < *until))
-        {
+        if map.refuses(&entry.auth, now) {
             return;
         }
         let mut evicted = Vec::new();
@@ -134,6 +132,7 @@ impl TokenCache {
         drop(evicted);
     }
 
+    #[cfg(test)]
     pub(super) fn is_revoked(&self, sid: &str, now: i64) -> bool {
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
         !map.revoked.is_empty() && map.revoked.get(sid).is_some_and(|until| now < *until)
@@ -144,21 +143,60 @@ impl TokenCache {
         // Their places in `order` stay until popped; removing an absent
         // key then is a no-op.
         map.entries.retain(|_, e| e.auth.session_id() != Some(sid));
-        if map.revoked.len() >= REVOKED_SESSIONS_CAPACITY && !map.revoked.contains_key(sid) {
-            map.revoked.retain(|_, deadline| *deadline > now);
-            if map.revoked.len() >= REVOKED_SESSIONS_CAPACITY {
-                let soonest = map
-                    .revoked
-                    .iter()
-                    .min_by_key(|(_, deadline)| **deadline)
-                    .map(|(sid, _)| sid.clone());
-                if let Some(soonest) = soonest {
-                    map.revoked.remove(&soonest);
-                }
+        remember_revoked(&mut map.revoked, sid, until, now);
+    }
+
+    /// Refuses every token of `user_id` until `until`.
+    pub(super) fn invalidate_user(&self, user_id: &str, until: i64, now: i64) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        map.entries.retain(|_, e| e.auth.user_id() != user_id);
+        remember_revoked(&mut map.revoked_users, user_id, until, now);
+    }
+
+    /// Whether `auth`'s session or user is revoked at `now`.
+    pub(super) fn is_refused(&self, auth: &Auth, now: i64) -> bool {
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        map.refuses(auth, now)
+    }
+}
+
+impl CacheMap {
+    fn refuses(&self, auth: &Auth, now: i64) -> bool {
+        let live = |revoked: &HashMap<Box<str>, i64, CacheHasher>, id: &str| {
+            !revoked.is_empty() && revoked.get(id).is_some_and(|until| now < *until)
+        };
+        auth.session_id()
+            .is_some_and(|sid| live(&self.revoked, sid))
+            || live(&self.revoked_users, auth.user_id())
+    }
+}
+
+/// Remembers `id` as revoked until `until` (the later deadline if it already
+/// is), within [`REVOKED_SESSIONS_CAPACITY`]: when full, the expired go, then
+/// the one closest to its deadline.
+fn remember_revoked(
+    revoked: &mut HashMap<Box<str>, i64, CacheHasher>,
+    id: &str,
+    until: i64,
+    now: i64,
+) {
+    if let Some(deadline) = revoked.get_mut(id) {
+        *deadline = (*deadline).max(until);
+        return;
+    }
+    if revoked.len() >= REVOKED_SESSIONS_CAPACITY {
+        revoked.retain(|_, deadline| *deadline > now);
+        if revoked.len() >= REVOKED_SESSIONS_CAPACITY {
+            let soonest = revoked
+                .iter()
+                .min_by_key(|(_, deadline)| **deadline)
+                .map(|(id, _)| id.clone());
+            if let Some(soonest) = soonest {
+                revoked.remove(&soonest);
             }
         }
-        map.revoked.insert(Box::from(sid), until);
     }
+    revoked.insert(Box::from(id), until);
 }
 
 #[cfg(test)]

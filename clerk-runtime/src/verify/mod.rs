@@ -10,15 +10,18 @@ mod cache;
 pub mod decode;
 pub mod keys;
 mod pipeline;
+pub mod revoke;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::auth::Auth;
 use crate::error::{ConfigError, VerifyError};
 use crate::time::{self, MonotonicClock, SharedClock, UnixSeconds};
 use crate::token::{self, TokenKind};
+use revoke::{Revocation, RevocationListener};
 
 use cache::{CacheEntry, TokenCache};
 use keys::{CachePolicy, JwksSource, RemoteKeys, VerifyingKey};
@@ -101,6 +104,11 @@ struct Inner {
     clock: SharedClock,
     cache: TokenCache,
     key_generation: Arc<AtomicU64>,
+    /// Told of every revocation made here (the Redis broadcast); not of those
+    /// applied from elsewhere, so nothing echoes.
+    revocation_listener: RwLock<Option<RevocationListener>>,
+    /// Set by a fail-closed revocation hub while it is out of sync.
+    revocations_unavailable: AtomicBool,
 }
 
 impl Verifier {
@@ -122,24 +130,22 @@ impl Verifier {
 
     /// Verify `token` against the verifier's clock.
     pub async fn verify(&self, token: &str) -> Result<Auth, VerifyError> {
-        let now = time::unix_seconds(&*self.inner.clock);
-        self.verify_at(token, now).await
+        self.verify_at(token, self.now()).await
     }
 
     /// Verify `token` as of `now` (unix seconds).
     pub async fn verify_at(&self, token: &str, now: i64) -> Result<Auth, VerifyError> {
         // Before the cache lookup: an oversized token must not even be hashed.
         token::check_size(token)?;
+        if self.inner.revocations_unavailable.load(Ordering::Relaxed) {
+            return Err(VerifyError::RevocationsUnavailable);
+        }
         let generation = self.inner.key_generation.load(Ordering::Acquire);
         if let Some(auth) = self.inner.cache.get(token, now, generation) {
             return Ok(auth);
         }
         let verified = self.verify_uncached(token, now).await?;
-        if verified
-            .auth
-            .session_id()
-            .is_some_and(|sid| self.inner.cache.is_revoked(sid, now))
-        {
+        if self.inner.cache.is_refused(&verified.auth, now) {
             return Err(VerifyError::SessionRevoked);
         }
         let auth = verified.auth;
@@ -166,11 +172,64 @@ impl Verifier {
     /// Without it a revoked session's token stays valid until its `exp`,
     /// as with Clerk's networkless verification.
     pub fn revoke_session(&self, sid: &str) {
-        let now = time::unix_seconds(&*self.inner.clock);
+        self.revoke(&Revocation::Session(sid.into()));
+    }
+
+    /// Refuse every token of user `user_id` from now on (`session-revoked`),
+    /// cached or not, for [`REVOKED_SESSION_MEMORY`]: for a deleted user
+    /// (the `user.deleted` webhook), whose sessions Clerk ends without
+    /// naming them.
+    pub fn revoke_user(&self, user_id: &str) {
+        self.revoke(&Revocation::User(user_id.into()));
+    }
+
+    /// Apply `revocation` here and hand it to the revocation broadcast, if
+    /// one is connected ([`revocation`](crate::revocation)).
+    pub fn revoke(&self, revocation: &Revocation) {
+        let now = self.now();
+        self.apply_revocation(revocation, now);
+        let listener = self
+            .inner
+            .revocation_listener
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(listener) = listener {
+            listener(revocation, now);
+        }
+    }
+
+    /// Apply a revocation made at `revoked_at` (unix seconds), here or on
+    /// another instance, without broadcasting it.
+    pub(crate) fn apply_revocation(&self, revocation: &Revocation, revoked_at: i64) {
+        let now = self.now();
         let memory = i64::try_from(REVOKED_SESSION_MEMORY.as_secs()).unwrap_or(i64::MAX);
+        let until = revoked_at.saturating_add(memory);
+        match revocation {
+            Revocation::Session(sid) => self.inner.cache.invalidate_session(sid, until, now),
+            Revocation::User(user) => self.inner.cache.invalidate_user(user, until, now),
+        }
+    }
+
+    /// Install (or with `None` remove) the listener told of local revocations.
+    pub(crate) fn set_revocation_listener(&self, listener: Option<RevocationListener>) {
+        *self
+            .inner
+            .revocation_listener
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = listener;
+    }
+
+    /// While `true`, every token is refused with `revocations-unavailable`.
+    pub(crate) fn set_revocations_unavailable(&self, unavailable: bool) {
         self.inner
-            .cache
-            .invalidate_session(sid, now.saturating_add(memory), now);
+            .revocations_unavailable
+            .store(unavailable, Ordering::Relaxed);
+    }
+
+    /// The verifier's clock (unix seconds).
+    pub(crate) fn now(&self) -> i64 {
+        time::unix_seconds(&*self.inner.clock)
     }
 
     /// Number of JWKS fetch attempts so far (0 for a PEM verifier).
@@ -383,6 +442,8 @@ impl VerifierBuilder {
                 clock: self.clock.unwrap_or_else(|| Arc::new(time::SystemClock)),
                 cache: TokenCache::new(self.token_cache_capacity),
                 key_generation,
+                revocation_listener: RwLock::new(None),
+                revocations_unavailable: AtomicBool::new(false),
             }),
         })
     }
