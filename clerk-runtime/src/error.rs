@@ -118,7 +118,10 @@ impl VerifyError {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            Self::JwksUnavailable(_) | Self::JwksInvalid(_) | Self::SecretKeyInvalid
+            Self::JwksUnavailable(_)
+                | Self::JwksInvalid(_)
+                | Self::SecretKeyInvalid
+                | Self::RevocationsUnavailable
         )
     }
 
