@@ -58,6 +58,12 @@ pub enum AppError {
     /// A listener could not be bound.
     #[error("cannot listen: {0}")]
     Listen(std::io::Error),
+    /// `CLERK_WEBHOOK_SIGNING_SECRET` is not a `whsec_` secret.
+    #[error(transparent)]
+    Webhook(#[from] clerk_runtime::webhook::WebhookConfigError),
+    /// `REDIS_URL` is set but Redis cannot be used.
+    #[error("REDIS_URL: {0}")]
+    Redis(String),
 }
 
 /// How sessions are verified and managed.
@@ -127,7 +133,16 @@ pub struct Settings {
     pub template_audience: Option<String>,
     /// `CLERK_SIGN_IN_URL`.
     pub sign_in_url: Option<String>,
+    /// `CLERK_WEBHOOK_SIGNING_SECRET` (Clerk's name); dev mode uses
+    /// [`DEV_WEBHOOK_SECRET`] so webhooks can be tried locally.
+    pub webhook_secret: Option<String>,
+    /// `REDIS_URL`: several instances share rate limits and revocations.
+    pub redis_url: Option<String>,
 }
+
+/// The dev mode's webhook signing secret: public, for trying webhooks
+/// locally only (`whsec_` + base64 of `clerk-runtime dev webhooks`).
+pub const DEV_WEBHOOK_SECRET: &str = "whsec_Y2xlcmstcnVudGltZSBkZXYgd2ViaG9va3M=";
 
 impl Settings {
     /// Dev mode on `database`.
@@ -138,6 +153,8 @@ impl Settings {
             template: dev::TEMPLATE_NAME.into(),
             template_audience: None,
             sign_in_url: None,
+            webhook_secret: Some(DEV_WEBHOOK_SECRET.into()),
+            redis_url: None,
         }
     }
 
@@ -156,12 +173,16 @@ impl Settings {
         } else {
             None
         };
+        let dev_mode = clerk.is_none();
         Ok(Settings {
             database: var("DATABASE_URL").unwrap_or_else(|| db::DEFAULT_DATABASE.into()),
             clerk,
             template: var("CLERK_JWT_TEMPLATE").unwrap_or_else(|| dev::TEMPLATE_NAME.into()),
             template_audience: var("CLERK_TEMPLATE_AUDIENCE"),
             sign_in_url: var("CLERK_SIGN_IN_URL"),
+            webhook_secret: var("CLERK_WEBHOOK_SIGNING_SECRET")
+                .or_else(|| dev_mode.then(|| DEV_WEBHOOK_SECRET.to_owned())),
+            redis_url: var("REDIS_URL"),
         })
     }
 }
@@ -173,6 +194,8 @@ pub struct App {
     pub state: AppState,
     /// The router with the Clerk layer in front.
     pub router: axum::Router,
+    /// With `REDIS_URL`: the revocation hub; dropping it disconnects.
+    pub revocations: Option<clerk_runtime::revocation::redis::Revocations>,
 }
 
 impl App {
@@ -215,9 +238,33 @@ impl App {
                 (mode, layer, template.build()?)
             }
         };
-        let layer = layer
+        let mut layer = layer
             .sign_in_url(SIGN_IN_PATH)
             .unauthorized_url(UNAUTHORIZED_PATH);
+        // Several instances behind one Redis: one rate-limit budget, and a
+        // revocation on any instance refuses the session on all of them.
+        let mut revocations = None;
+        if let Some(url) = &settings.redis_url {
+            use clerk_runtime::ratelimit::Limiter;
+            use clerk_runtime::ratelimit::redis::{RedisConfig, RedisStore};
+            use clerk_runtime::revocation::redis::{RevocationConfig, Revocations};
+            let store = RedisStore::connect(RedisConfig::new(url.as_str()))
+                .await
+                .map_err(|e| AppError::Redis(e.to_string()))?;
+            layer = layer.rate_limiter(Limiter::new(Arc::new(store)));
+            let hub = Revocations::connect(
+                RevocationConfig::new(url.as_str()),
+                layer.verifier().clone(),
+            )
+            .await
+            .map_err(|e| AppError::Redis(e.to_string()))?;
+            revocations = Some(hub);
+        }
+        let webhooks = settings
+            .webhook_secret
+            .as_deref()
+            .map(clerk_runtime::webhook::WebhookVerifier::new)
+            .transpose()?;
         // The layer's verifier: revoking through it refuses the session's
         // tokens on the very next request.
         let verifier = layer.verifier().clone();
@@ -227,7 +274,7 @@ impl App {
             verifier,
             template_verifier,
         }));
-        let router = routes()
+        let mut router = routes()
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 gate::dev_sessions,
@@ -235,7 +282,14 @@ impl App {
             .layer(layer)
             .with_state(state.clone())
             .into_router();
-        Ok(App { state, router })
+        if let Some(webhooks) = webhooks {
+            router = router.layer(axum::Extension(webhooks));
+        }
+        Ok(App {
+            state,
+            router,
+            revocations,
+        })
     }
 }
 

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use clerk_examples::dev::Grant;
 use clerk_examples::{App, AppState, Settings, route_table};
+use clerk_runtime::{DevIssuer, DevSession};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
@@ -234,8 +235,31 @@ async fn public_api_answers_signed_out_and_signed_in_callers() {
     assert_eq!(json_of(signed_in).await["signedIn"], true);
 }
 
+/// A webhook delivery signed with the dev mode's secret, as Svix sends it.
+fn signed_delivery(app: &TestApp, id: &str, body: &Value) -> reqwest::RequestBuilder {
+    delivery_signed_with(app, clerk_examples::DEV_WEBHOOK_SECRET, id, body)
+}
+
+fn delivery_signed_with(
+    app: &TestApp,
+    secret: &str,
+    id: &str,
+    body: &Value,
+) -> reqwest::RequestBuilder {
+    use clerk_runtime::webhook::WebhookSecret;
+    let body = body.to_string();
+    let now = clerk_runtime::time::system_now();
+    let secret = WebhookSecret::new(secret).unwrap();
+    app.post("/api/webhooks/clerk")
+        .header("svix-id", id)
+        .header("svix-timestamp", now.to_string())
+        .header("svix-signature", secret.sign(id, now, body.as_bytes()))
+        .header("content-type", "application/json")
+        .body(body)
+}
+
 #[tokio::test]
-async fn webhook_accepts_an_unauthenticated_post() {
+async fn webhook_without_a_signature_is_refused() {
     let app = TestApp::start().await;
     let response = app
         .post("/api/webhooks/clerk")
@@ -244,11 +268,57 @@ async fn webhook_accepts_an_unauthenticated_post() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn forged_webhook_is_401() {
+    let app = TestApp::start().await;
+    let body = json!({"type": "user.deleted", "object": "event", "data": {"id": "user_alice", "deleted": true}});
+    // Signed, but not with the app's secret.
+    let forger = "whsec_Zm9yZ2VyJ3Mgb3duIHNlY3JldCBrZXkgYnl0ZXM=";
+    let response = delivery_signed_with(&app, forger, "msg_forged", &body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
     assert_eq!(
-        json_of(response).await,
-        json!({"received": true, "hook": "clerk", "event": "user.created"})
+        status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        response.text().await.unwrap()
     );
+}
+
+#[tokio::test]
+async fn signed_session_revoked_webhook_refuses_the_session_at_once() {
+    let app = TestApp::start().await;
+    let (sid, token) = app.sign_in(personal("user_wh"));
+    let me = app
+        .get("/api/protected")
+        .bearer(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    let body = json!({
+        "type": "session.revoked", "object": "event", "timestamp": 1_700_000_000_000_i64,
+        "data": {"id": sid, "object": "session", "user_id": "user_wh", "status": "revoked"},
+    });
+    let response = signed_delivery(&app, "msg_revoke", &body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json_of(response).await["revoked"], format!("session:{sid}"));
+    let me = app
+        .get("/api/protected")
+        .bearer(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(json_of(me).await["reason"], "session-revoked");
 }
 
 // ---- signed out: API 401 vs page redirect ----
@@ -1138,4 +1208,102 @@ mod clerk_mode {
         assert!(!html.contains("/sessions/sess_other/switch"), "{html}");
         assert!(html.contains("2023-11-14 22:13:20 UTC"), "{html}");
     }
+}
+
+// ---- two instances behind one Redis ----
+
+/// The example in Clerk mode (networkless: the dev issuer's PEM as
+/// `CLERK_JWT_KEY`), with `REDIS_URL` and a webhook secret.
+async fn clerk_instance(issuer: &DevIssuer, redis_url: &str) -> (String, clerk_examples::App) {
+    let pem = issuer.public_key_pem();
+    let iss = issuer.issuer().to_owned();
+    let redis_url = redis_url.to_owned();
+    let settings = Settings::from_lookup(move |name| match name {
+        "CLERK_JWT_KEY" => Some(pem.clone()),
+        "CLERK_ISSUER" => Some(iss.clone()),
+        "CLERK_WEBHOOK_SIGNING_SECRET" => Some(clerk_examples::DEV_WEBHOOK_SECRET.into()),
+        "REDIS_URL" => Some(redis_url.clone()),
+        "DATABASE_URL" => Some(":memory:".into()),
+        _ => None,
+    })
+    .unwrap();
+    let mut app = App::build(settings).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = std::mem::replace(&mut app.router, axum::Router::new());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    (url, app)
+}
+
+#[tokio::test]
+async fn a_webhook_on_one_instance_revokes_on_the_other_through_redis() {
+    let Some(redis) = clerk_tests::redis_server::RedisServer::start() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "redis-server is missing and CI is set: the two-instance test must run"
+        );
+        eprintln!("skipped: redis-server is not installed");
+        return;
+    };
+    let issuer = DevIssuer::new().unwrap();
+    let (a_url, a) = clerk_instance(&issuer, &redis.url()).await;
+    let (b_url, b) = clerk_instance(&issuer, &redis.url()).await;
+    let token = issuer.mint(&DevSession::new("user_two").session_id("sess_two"));
+    let client = reqwest::Client::new();
+    let protected = |base: &str| {
+        client
+            .get(format!("{base}/api/protected"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(protected(&b_url).await.unwrap().status(), StatusCode::OK);
+
+    let body = json!({
+        "type": "session.revoked", "object": "event",
+        "data": {"id": "sess_two", "object": "session", "user_id": "user_two", "status": "revoked"},
+    })
+    .to_string();
+    let now = clerk_runtime::time::system_now();
+    let secret =
+        clerk_runtime::webhook::WebhookSecret::new(clerk_examples::DEV_WEBHOOK_SECRET).unwrap();
+    let delivered = client
+        .post(format!("{a_url}/api/webhooks/clerk"))
+        .header("svix-id", "msg_two")
+        .header("svix-timestamp", now.to_string())
+        .header(
+            "svix-signature",
+            secret.sign("msg_two", now, body.as_bytes()),
+        )
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivered.status(), StatusCode::OK);
+
+    // B hears it over Redis pub/sub: poll (a few ms here) with a generous bound.
+    let started = std::time::Instant::now();
+    loop {
+        let status = protected(&b_url).await.unwrap().status();
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "B still admits the revoked session"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    eprintln!(
+        "revocation reached instance B {:?} after the webhook on A",
+        started.elapsed()
+    );
+    drop((a, b));
 }
