@@ -3,7 +3,7 @@
 //!
 //! Tokens are minted for a session record, so the session list, switch and
 //! revoke work like Clerk's: a revoked session's tokens stop working at once
-//! (checked per request by [`crate::gate`]).
+//! (checked per request by `gate.rs`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;

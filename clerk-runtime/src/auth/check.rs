@@ -97,7 +97,7 @@ impl Auth {
     /// [`Rule::All`](crate::policy::Rule::All).
     ///
     /// The session status is not consulted: whether a `pending` session
-    /// counts as signed in is decided by [`Policy::allows`](crate::policy::Policy::allows)
+    /// counts as signed in is decided by [`Policy::evaluate`](crate::policy::Policy::evaluate)
     /// before any rule runs.
     ///
     /// ```

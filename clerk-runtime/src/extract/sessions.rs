@@ -1,7 +1,7 @@
 //! Session control for handlers: the [`Sessions`] extractor signs the caller
 //! out here or everywhere and lists their sessions, in one call each.
 //!
-//! The [`BackendClient`] lives on the [`ClerkLayer`](crate::ClerkLayer)
+//! The [`BackendClient`](crate::backend::BackendClient) lives on the [`ClerkLayer`](crate::ClerkLayer)
 //! (`ClerkLayer::backend_client`), next to the verifier it must keep in step:
 //! every revocation made through `Sessions` is also applied to that
 //! verifier (`Verifier::revoke_session`), so the revoked session's token is

@@ -39,7 +39,7 @@ pub trait PolicySource: Send + Sync + 'static {
 }
 
 /// The first parameter of every `#[protect]` / `#[public]` handler: checks
-/// `P::POLICY` against the request's [`AuthState`] before anything else runs,
+/// `P::POLICY` against the request's [`AuthState`](crate::AuthState) before anything else runs,
 /// then counts the request against the policy's rate limit, if any.
 ///
 /// On success for a signed-in session it inserts [`UserId`] into the request

@@ -1,6 +1,6 @@
 //! The authentication layer: verifies the request's session token once and
 //! stores the outcome as [`AuthState`] in request extensions, where the guard
-//! and extractors read it, next to the layer's options ([`LayerContext`]).
+//! and extractors read it, next to the layer's options (`context::LayerContext`).
 //! The last link of the request's path: it depends on everything, and
 //! nothing depends on it.
 //!
@@ -119,7 +119,7 @@ impl ClerkLayer {
         self
     }
 
-    /// Apply a session preset (see [`presets`](crate::presets) for what
+    /// Apply a session preset (see [`presets`](crate::policy::presets) for what
     /// each one enforces): shorthand for `session_settings(preset.settings())`.
     pub fn preset(self, preset: SessionPreset) -> Self {
         self.session_settings(preset.settings())

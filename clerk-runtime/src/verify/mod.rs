@@ -1,5 +1,5 @@
-//! The [`Verifier`]: keys ([`keys`]), the checks in order ([`pipeline`]),
-//! claims into [`Auth`] ([`decode`]) and the verified-token cache ([`cache`]).
+//! The [`Verifier`]: keys ([`keys`]), the checks in order (`pipeline.rs`),
+//! claims into [`Auth`] ([`decode`]) and the verified-token cache (`cache.rs`).
 //!
 //! Verified tokens are cached by their full text until their `exp` (never
 //! longer); the cached path is one hash lookup and two integer comparisons.

@@ -1,5 +1,5 @@
-//! Clerk session token claims: the JSON shape ([`RawClaims`]), its v1/v2
-//! decoding into an [`Auth`](crate::auth::Auth), and the custom claims view ([`ClaimSet`]).
+//! Clerk session token claims: the JSON shape ([`RawClaims`]) and its v1/v2
+//! decoding into an [`Auth`](crate::auth::Auth).
 
 mod auth;
 mod mask;
