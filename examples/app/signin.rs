@@ -221,36 +221,38 @@ pub(crate) fn without_session(response: impl IntoResponse) -> Response {
         .into_response()
 }
 
-/// `redirect_url` if it stays on this site (a path, or an absolute URL on
-/// this request's host), else the dashboard: an open redirect would let
-/// anyone bounce signed-in users to their own site.
+/// `redirect_url` if it stays on this site, else the dashboard: an open
+/// redirect would let anyone bounce signed-in users to their own site.
+///
+/// The target is resolved as a browser would (WHATWG URL parsing: tabs and
+/// newlines dropped, `\` read as `/`, `//host` a new host) against this
+/// request's origin, and kept only when the result has the same host and
+/// port; the path, query and fragment are returned re-serialised, so what
+/// the `Location` header says is what was checked. Control characters are
+/// refused outright (they are never in a link a person clicked).
 pub fn safe_redirect(target: Option<&str>, headers: &HeaderMap) -> String {
     const FALLBACK: &str = "/dashboard";
-    let Some(target) = target.filter(|t| !t.is_empty()) else {
+    let Some(target) = target.filter(|t| !t.is_empty() && !t.chars().any(char::is_control)) else {
         return FALLBACK.into();
     };
-    if target.starts_with('/') && !target.starts_with("//") && !target.starts_with("/\\") {
-        return target.into();
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return FALLBACK.into();
+    };
+    let Ok(base) = url::Url::parse(&format!("http://{host}/")) else {
+        return FALLBACK.into();
+    };
+    let Ok(resolved) = base.join(target) else {
+        return FALLBACK.into();
+    };
+    // http or https on this host and port: behind a TLS proxy the browser
+    // sees https while the app is served over http.
+    let same_site = matches!(resolved.scheme(), "http" | "https")
+        && resolved.host_str() == base.host_str()
+        && resolved.port_or_known_default() == base.port_or_known_default();
+    if !same_site {
+        return FALLBACK.into();
     }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let rest = target
-        .strip_prefix("http://")
-        .or_else(|| target.strip_prefix("https://"));
-    match (rest, host) {
-        (Some(rest), Some(host)) => {
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            if authority.eq_ignore_ascii_case(host) {
-                if path.is_empty() {
-                    "/".into()
-                } else {
-                    path.into()
-                }
-            } else {
-                FALLBACK.into()
-            }
-        }
-        _ => FALLBACK.into(),
-    }
+    resolved[url::Position::BeforePath..].to_owned()
 }
 
 fn with_query(url: &str, key: &str, value: &str) -> String {
@@ -299,5 +301,49 @@ mod tests {
             "/dashboard"
         );
         assert_eq!(safe_redirect(None, &h), "/dashboard");
+    }
+
+    /// (target, where it may lead): every trick a browser would resolve
+    /// off-site falls back to the dashboard.
+    const TABLE: &[(&str, &str)] = &[
+        ("/%09/example.com/", "/%09/example.com/"),
+        ("\\\\example.com/x", "/dashboard"),
+        ("/\\example.com/x", "/dashboard"),
+        ("\\/example.com/x", "/dashboard"),
+        ("https:example.com", "/dashboard"),
+        ("javascript:alert(1)", "/dashboard"),
+        ("JaVaScRiPt:alert(1)", "/dashboard"),
+        ("data:text/html,hi", "/dashboard"),
+        ("https://example.com/", "/dashboard"),
+        ("//example.com", "/dashboard"),
+        ("///example.com", "/dashboard"),
+        ("/%2F%2Fexample.com", "/%2F%2Fexample.com"),
+        ("http://127.0.0.1:3000@example.com/", "/dashboard"),
+        ("http://127.0.0.1:3001/", "/dashboard"),
+        ("admin", "/admin"),
+        ("../../admin", "/admin"),
+        ("/a?b=c#d", "/a?b=c#d"),
+        ("https://127.0.0.1:3000/x", "/x"),
+    ];
+
+    #[test]
+    fn redirect_targets_stay_on_this_site() {
+        let h = host("127.0.0.1:3000");
+        for (target, expected) in TABLE {
+            assert_eq!(&safe_redirect(Some(target), &h), expected, "{target:?}");
+        }
+    }
+
+    #[test]
+    fn tabs_and_line_breaks_are_refused() {
+        let h = host("127.0.0.1:3000");
+        for target in [
+            "/\t/example.com/",
+            "/\t//example.com/",
+            "/ok\r\nSet-Cookie: x=1",
+            "/\n/example.com",
+        ] {
+            assert_eq!(safe_redirect(Some(target), &h), "/dashboard", "{target:?}");
+        }
     }
 }
