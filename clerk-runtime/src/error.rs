@@ -152,7 +152,7 @@ impl VerifyError {
 }
 
 /// A configuration problem found at startup; names the variable or setting at fault.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No way to get verification keys.
@@ -195,7 +195,7 @@ impl ConfigError {
 }
 
 /// Any error of this crate.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Startup configuration.
@@ -213,6 +213,20 @@ impl Error {
             Self::Config(e) => e.reason(),
             Self::Verify(e) => e.reason(),
         }
+    }
+}
+
+// `main() -> Result<(), Box<dyn Error>>` prints an error with `Debug`: make
+// it the message that names the variable and the fix, not `Config(MissingKey)`.
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
     }
 }
 

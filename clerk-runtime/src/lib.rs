@@ -55,12 +55,17 @@ pub use verify::Verifier;
 /// What most applications import: `use clerk_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::auth::Auth;
+    #[cfg(feature = "dev")]
+    pub use crate::dev::{DevIssuer, DevSession};
     pub use crate::extract::UserId;
     pub use crate::extract::{Claims, MaybeAuth};
     pub use crate::layer::ClerkLayer;
     pub use crate::response::ResponseMode;
     pub use crate::routes::Routes;
+    pub use crate::routes::Table;
+    pub use axum::{Json, serve};
     pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
+    pub use serde_json::{Value, json};
 }
 
 /// Used by code the macros generate; not a public API.

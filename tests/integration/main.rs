@@ -14,6 +14,7 @@ mod macros;
 mod oracle;
 mod presets;
 mod ratelimit_routes;
+mod readme;
 mod routes;
 mod sessions;
 mod templates;
