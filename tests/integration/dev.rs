@@ -151,3 +151,11 @@ async fn permissions_without_an_org_are_not_minted() {
         .unwrap();
     assert!(auth.org().is_none());
 }
+
+#[tokio::test]
+async fn email_is_a_session_claim() {
+    let issuer = DevIssuer::new().unwrap();
+    let token = issuer.mint(&DevSession::new("user_mail").email("ada@example.com"));
+    let auth = issuer.verifier().unwrap().verify(&token).await.unwrap();
+    assert_eq!(auth.claims().get_str("email"), Some("ada@example.com"));
+}

@@ -281,6 +281,12 @@ impl DevIssuer {
             Value::Object(map) => map.clone(),
             _ => Map::new(),
         };
+        // As a custom session claim (`"email": "{{user.primary_email_address}}"`
+        // in Clerk's dashboard) would put it; an explicit custom claim wins.
+        if let Some(email) = &s.email {
+            p.entry("email")
+                .or_insert_with(|| Value::from(email.as_str()));
+        }
         let mut set = |k: &str, v: Value| {
             p.insert(k.to_owned(), v);
         };
@@ -551,7 +557,9 @@ impl DevSession {
         self
     }
 
-    /// Primary email address, for `{{user.primary_email_address}}` in templates.
+    /// Primary email address: the session token's `email` claim (as the
+    /// custom session claim `{{user.primary_email_address}}` would set it)
+    /// and `{{user.primary_email_address}}` in templates.
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self
