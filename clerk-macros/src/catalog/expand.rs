@@ -4,9 +4,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::LitStr;
 
-use super::names::{check_shape, did_you_mean, is_system_permission};
 use super::{CatalogInput, Kind, system_permission_message};
 use crate::ctxt::Ctxt;
+use clerk_rules::names::{check_shape, did_you_mean, is_system_permission};
 
 pub(crate) fn expand_catalog(input: TokenStream) -> TokenStream {
     let input: CatalogInput = match syn::parse2(input) {
@@ -48,7 +48,7 @@ fn validate(cx: &mut Ctxt, input: &CatalogInput) {
         let Some(kind) = entry.kind else {
             let key = entry.key.to_string();
             let accepted = Kind::ALL.map(Kind::plural);
-            let hint = did_you_mean(&key, accepted)
+            let hint = did_you_mean(&key, &accepted)
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
             cx.error_spanned_by(

@@ -8,19 +8,20 @@
 
 mod expand;
 mod locate;
-pub(crate) mod names;
 mod parse;
 mod scan;
 
 use syn::LitStr;
 
+pub(crate) use clerk_rules::names::Kind;
 pub(crate) use expand::expand_catalog;
 pub(crate) use locate::locate;
-pub(crate) use names::Kind;
 pub(crate) use parse::CatalogInput;
 
 use crate::ctxt::Ctxt;
-use names::{SYSTEM_PERMISSIONS, check_shape, did_you_mean, is_system_permission, names_match};
+use clerk_rules::names::{
+    SYSTEM_PERMISSIONS, check_shape, did_you_mean, is_system_permission, names_match,
+};
 
 /// The declared names, one optional list per [`Kind`]; a list the app did
 /// not declare is not checked (only the shape of its names is).
@@ -74,7 +75,8 @@ pub(crate) fn check_name(cx: &mut Ctxt, kind: Kind, lit: &LitStr, catalog: Optio
     }
     let what = kind.singular();
     let mut message = format!("unknown {what} \"{value}\"");
-    match did_you_mean(&value, known.iter().map(String::as_str)) {
+    let known_names: Vec<&str> = known.iter().map(String::as_str).collect();
+    match did_you_mean(&value, &known_names) {
         Some(suggestion) => message.push_str(&format!(": did you mean \"{suggestion}\"?")),
         None if known.is_empty() => {
             message.push_str(&format!(": the catalog declares no {}", kind.plural()))

@@ -5,8 +5,9 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
 
-use super::fresh::{Fresh, parse_fresh};
-use crate::catalog::names::did_you_mean;
+use clerk_rules::fresh::{Fresh, parse_fresh};
+use clerk_rules::names::did_you_mean;
+
 use crate::catalog::{Catalog, Kind, check_name};
 use crate::ctxt::Ctxt;
 
@@ -253,7 +254,7 @@ fn expect_flag(cx: &mut Ctxt, meta: &Meta, name: &str) {
 }
 
 fn unknown_message(name: &str) -> String {
-    let hint = did_you_mean(name, ACCEPTED)
+    let hint = did_you_mean(name, &ACCEPTED)
         .map(|s| format!(": did you mean `{s}`?"))
         .unwrap_or_default();
     format!(

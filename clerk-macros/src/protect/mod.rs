@@ -2,7 +2,6 @@
 //! policy and the guard to the handler.
 
 mod args;
-mod fresh;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -11,7 +10,7 @@ use crate::catalog::{Kind, locate};
 use crate::ctxt::Ctxt;
 use crate::handler::{self, Marker};
 use args::{Args, Req, parse_args};
-use fresh::Level;
+use clerk_rules::fresh::Level;
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut func = match handler::parse_fn(item, Marker::Protect) {

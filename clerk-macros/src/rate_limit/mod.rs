@@ -1,9 +1,10 @@
 //! `rate_limit = "10/10s"` on `#[protect]` and `#[public]`.
 //!
-//! Validated here, during expansion, with clerk-runtime's own grammar
-//! (`grammar.rs` is a byte-identical copy of
-//! `clerk-runtime/src/ratelimit/grammar.rs`; a test below compares them).
-//! A proc macro cannot call clerk-runtime (it depends on us), and the other
+//! Validated here, during expansion, with the grammar clerk-runtime uses
+//! (`clerk_rules::rate_limit`; until the runtime re-exports it, its copy in
+//! `clerk-runtime/src/ratelimit/grammar.rs` is kept byte-identical by a test
+//! in clerk-rules). A proc macro cannot call clerk-runtime (it depends on
+//! us), and the other
 //! way, a `const` that panics with the parser's message, gives a worse
 //! error: it arrives only after type checking succeeds (so not together
 //! with the attribute's other mistakes), wrapped in "evaluation of constant
@@ -14,11 +15,7 @@
 //! (`__private::rate_limit`), so should the copies ever drift, the runtime's
 //! rules still win at compile time.
 
-// Shared with clerk-runtime, which uses all of it; the macros need only the
-// parser and its messages.
-#[allow(dead_code)]
-mod grammar;
-
+use clerk_rules::rate_limit as grammar;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta};
@@ -71,16 +68,6 @@ pub(crate) fn tokens(lit: Option<&LitStr>) -> TokenStream {
 mod tests {
     use super::*;
     use syn::parse_quote;
-
-    #[test]
-    fn grammar_is_the_runtime_grammar() {
-        assert!(
-            include_str!("grammar.rs")
-                == include_str!("../../../clerk-runtime/src/ratelimit/grammar.rs"),
-            "clerk-macros/src/rate_limit/grammar.rs differs from \
-             clerk-runtime/src/ratelimit/grammar.rs: copy the runtime's file over"
-        );
-    }
 
     fn check(meta: Meta) -> Result<Option<LitStr>, String> {
         let mut cx = Ctxt::new();
