@@ -42,6 +42,7 @@ mod catalog;
 mod claims;
 mod ctxt;
 mod handler;
+mod krate;
 mod protect;
 mod public;
 mod rate_limit;

@@ -21,6 +21,7 @@ use quote::quote;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta};
 
 use crate::ctxt::Ctxt;
+use crate::krate::Runtime;
 
 /// The literal of `rate_limit = "..."`, if well formed; errors go to `cx`.
 pub(crate) fn parse(cx: &mut Ctxt, meta: &Meta) -> Option<LitStr> {
@@ -55,10 +56,10 @@ const EXPECTED: &str = "`rate_limit` takes a string literal, requests per window
                         write rate_limit = \"10/10s\" (units ms, s, m, h)";
 
 /// `Option<RateLimit>` for the policy: a `const` parse of the literal.
-pub(crate) fn tokens(lit: Option<&LitStr>) -> TokenStream {
+pub(crate) fn tokens(lit: Option<&LitStr>, runtime: &Runtime) -> TokenStream {
     match lit {
         Some(lit) => quote!(::core::option::Option::Some(
-            ::clerk_runtime::__private::rate_limit(#lit)
+            #runtime::__private::rate_limit(#lit)
         )),
         None => quote!(::core::option::Option::None),
     }
