@@ -30,16 +30,9 @@ impl ToTokens for Runtime {
 
 impl Runtime {
     /// The path with every token at `span`, for generated code whose
-    /// errors should point at the user's tokens (a path has no groups).
+    /// errors should point at the user's tokens.
     pub(crate) fn spanned(&self, span: proc_macro2::Span) -> TokenStream {
-        self.0
-            .clone()
-            .into_iter()
-            .map(|mut token| {
-                token.set_span(span);
-                token
-            })
-            .collect()
+        respan(self.0.clone(), span)
     }
 
     /// From the literal of `crate = "..."`; the error says what to write.
@@ -72,6 +65,25 @@ impl Runtime {
         cx.error_spanned_by(meta, EXPECTED);
         None
     }
+}
+
+/// `tokens` with every token, nested ones too, at `span`.
+pub(crate) fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            proc_macro2::TokenTree::Group(group) => {
+                let mut new =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                new.set_span(span);
+                proc_macro2::TokenTree::Group(new)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
 }
 
 /// What `crate` takes.

@@ -51,6 +51,8 @@ pub(crate) enum CatalogChoice {
     Path(Path),
     /// `unchecked`: names are checked for shape only.
     Unchecked,
+    /// A `catalog` or `unchecked` argument that was malformed (and reported).
+    Invalid,
 }
 
 /// The parsed attribute.
@@ -77,6 +79,7 @@ pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
         }
     };
     let mut args = Args::default();
+    let mut misplaced_catalog = false;
     let mut seen: Vec<(String, Path)> = Vec::new();
     for meta in &metas {
         let key = meta.path();
@@ -108,15 +111,23 @@ pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
                 continue;
             }
             if name == "catalog" {
-                if let Some(path) = parse_catalog_path(cx, meta) {
-                    args.catalog = CatalogChoice::Path(path);
-                }
+                args.catalog = match parse_catalog_path(cx, meta) {
+                    Some(path) => CatalogChoice::Path(path),
+                    None => CatalogChoice::Invalid,
+                };
                 continue;
             }
         }
-        if let Some(req) = parse_req(cx, meta, &mut args.names) {
+        let mut found = Found {
+            names: &mut args.names,
+            misplaced_catalog: &mut misplaced_catalog,
+        };
+        if let Some(req) = parse_req(cx, meta, &mut found) {
             args.reqs.push(req);
         }
+    }
+    if misplaced_catalog && matches!(args.catalog, CatalogChoice::Scan) {
+        args.catalog = CatalogChoice::Invalid;
     }
     let catalog_key = seen.iter().find(|(name, _)| name == "catalog");
     let unchecked_key = seen.iter().find(|(name, _)| name == "unchecked");
@@ -175,7 +186,14 @@ fn duplicate_message(name: &str) -> String {
     }
 }
 
-fn parse_req(cx: &mut Ctxt, meta: &Meta, names: &mut Vec<(Kind, LitStr)>) -> Option<Req> {
+/// What `parse_req` collects besides the requirement.
+struct Found<'a> {
+    names: &'a mut Vec<(Kind, LitStr)>,
+    /// A `catalog`/`unchecked` inside `any`/`all` (reported).
+    misplaced_catalog: &'a mut bool,
+}
+
+fn parse_req(cx: &mut Ctxt, meta: &Meta, found: &mut Found<'_>) -> Option<Req> {
     let key = meta.path();
     let Some(ident) = key.get_ident() else {
         cx.error_spanned_by(key, unknown_message(&path_text(key)));
@@ -187,7 +205,7 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, names: &mut Vec<(Kind, LitStr)>) -> Opt
             let kind = Kind::ALL.into_iter().find(|k| k.singular() == name)?;
             let lit = expect_str(cx, meta, &name, example(kind))?;
             if check_shape_of(cx, kind, &lit) {
-                names.push((kind, lit.clone()));
+                found.names.push((kind, lit.clone()));
             }
             Some(Req::Name(kind, lit))
         }
@@ -204,6 +222,9 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, names: &mut Vec<(Kind, LitStr)>) -> Opt
             None
         }
         "crate" | "catalog" | "unchecked" => {
+            if name != "crate" {
+                *found.misplaced_catalog = true;
+            }
             cx.error_spanned_by(
                 key,
                 format!(
@@ -268,7 +289,7 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, names: &mut Vec<(Kind, LitStr)>) -> Opt
             }
             let reqs: Vec<Req> = nested
                 .iter()
-                .filter_map(|m| parse_req(cx, m, names))
+                .filter_map(|m| parse_req(cx, m, found))
                 .collect();
             Some(if name == "any" {
                 Req::Any(reqs)

@@ -9,7 +9,7 @@ use quote::{quote, quote_spanned};
 use crate::catalog::{Kind, Lookup, check_declared, locate};
 use crate::ctxt::Ctxt;
 use crate::handler::{self, Marker};
-use crate::krate::Runtime;
+use crate::krate::{Runtime, respan};
 use args::{Args, CatalogChoice, Req, parse_args};
 use clerk_rules::fresh::Level;
 
@@ -54,7 +54,8 @@ fn check_catalog(cx: &mut Ctxt, args: &Args, runtime: &Runtime) -> TokenStream {
         return TokenStream::new();
     }
     let (names_const, files, checked) = match &args.catalog {
-        CatalogChoice::Unchecked => return TokenStream::new(),
+        // `Invalid`: a malformed `catalog`/`unchecked` was reported; no second error.
+        CatalogChoice::Unchecked | CatalogChoice::Invalid => return TokenStream::new(),
         CatalogChoice::Path(path) => (quote!(#path::__CLERK_CATALOG), Vec::new(), None),
         CatalogChoice::Scan => match locate() {
             Lookup::Found(located) => {
@@ -87,8 +88,12 @@ fn check_catalog(cx: &mut Ctxt, args: &Args, runtime: &Runtime) -> TokenStream {
                 Kind::Feature => quote!(assert_feature),
                 Kind::Plan => quote!(assert_plan),
             };
-            // Spanned at the literal: a failed check points at the name.
-            Some(quote_spanned! {lit.span()=>
+            // Spanned at the literal, paths included: a failed check (or a
+            // catalog path that does not resolve) points at the name.
+            let span = lit.span();
+            let runtime = runtime.spanned(span);
+            let names_const = respan(names_const.clone(), span);
+            Some(quote_spanned! {span=>
                 const _: () = #runtime::__private::catalog_check::#check(&#names_const, #lit);
             })
         });
