@@ -8,6 +8,7 @@ use quote::{ToTokens, format_ident, quote};
 use syn::{Attribute, FnArg, Ident, ItemFn, Type, parse_quote};
 
 use crate::ctxt::Ctxt;
+use crate::krate::Runtime;
 
 /// The clerk attributes that can sit on a handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,18 +120,22 @@ pub(crate) fn policy_ident(func: &ItemFn) -> Ident {
 }
 
 /// The handler with the guard as its first parameter, after the hidden
-/// policy type; `policy` is a `::clerk_runtime::Policy` expression.
-pub(crate) fn expand_guarded(mut func: ItemFn, policy: TokenStream) -> TokenStream {
+/// policy type; `policy` is a `clerk_runtime::Policy` expression.
+pub(crate) fn expand_guarded(
+    mut func: ItemFn,
+    policy: TokenStream,
+    runtime: &Runtime,
+) -> TokenStream {
     let ident = policy_ident(&func);
     let vis = &func.vis;
-    let guard: FnArg = parse_quote!(_: ::clerk_runtime::__private::Guard<#ident>);
+    let guard: FnArg = parse_quote!(_: #runtime::__private::Guard<#ident>);
     func.sig.inputs.insert(0, guard);
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis enum #ident {}
-        impl ::clerk_runtime::__private::PolicySource for #ident {
-            const POLICY: ::clerk_runtime::Policy = #policy;
+        impl #runtime::__private::PolicySource for #ident {
+            const POLICY: #runtime::Policy = #policy;
         }
         #func
     }
@@ -138,8 +143,8 @@ pub(crate) fn expand_guarded(mut func: ItemFn, policy: TokenStream) -> TokenStre
 
 /// Inserts `_: ClaimsGuard<T>` right after the guard (or first, when
 /// `#[protect]` has not expanded yet: it then inserts its guard before it).
-pub(crate) fn insert_claims_guard(func: &mut ItemFn, claims: &Type) {
-    let arg: FnArg = parse_quote!(_: ::clerk_runtime::__private::ClaimsGuard<#claims>);
+pub(crate) fn insert_claims_guard(func: &mut ItemFn, claims: &Type, runtime: &Runtime) {
+    let arg: FnArg = parse_quote!(_: #runtime::__private::ClaimsGuard<#claims>);
     let position = usize::from(func.sig.inputs.first().is_some_and(is_guard));
     func.sig.inputs.insert(position, arg);
 }
@@ -151,13 +156,16 @@ fn is_guard(arg: &FnArg) -> bool {
     let Type::Path(path) = &*typed.ty else {
         return false;
     };
+    // `<runtime>::__private::Guard<..>`, whatever path the runtime has.
     let names: Vec<String> = path
         .path
         .segments
         .iter()
+        .rev()
+        .take(2)
         .map(|s| s.ident.to_string())
         .collect();
-    names == ["clerk_runtime", "__private", "Guard"]
+    names == ["Guard", "__private"]
 }
 
 /// `item` back as tokens (for the error path after checks mutated it).

@@ -1,5 +1,11 @@
 //! Procedural macros of `clerk-runtime`. Depend on `clerk-runtime`, which
-//! re-exports them; generated code names only `::clerk_runtime` paths.
+//! re-exports them; generated code names only `::clerk_runtime` paths, or
+//! the path given with `crate = "..."` (a renamed dependency:
+//! `#[protect(crate = "clerk", ..)]`, `#[public(crate = "clerk")]`,
+//! `#[claims(T, crate = "clerk")]`, `#[claim(crate = "clerk")]` on a
+//! `#[derive(Claims)]` struct, `catalog! { crate = "clerk", .. }`,
+//! `routes![crate = "clerk", ..]`). Clerk's naming rules, presets and the
+//! rate-limit grammar come from `clerk-rules`, shared with the runtime.
 //!
 //! Each macro reads as parse → validate → expand: [`catalog`] knows the
 //! app's names and Clerk's naming rules, `protect`/`public`/`claims` attach
@@ -27,14 +33,38 @@
 //!   `did you mean "org:data:read"?` from the declared names, and a note
 //!   with the catalog's `file:line`.
 //!
-//! Without a catalog (none found, or the list for that kind not declared),
-//! names are still checked for shape (`org:<role>`,
+//! Names are always checked for shape (`org:<role>`,
 //! `org:<feature>:<action>`, `scope:name`) and system permissions are
-//! still refused. Parsed catalogs are cached per file and modification
-//! time, so many handlers cost one read, and an IDE sees edits.
+//! always refused; a list the catalog leaves out is not checked further.
+//! Parsed catalogs are cached per file and modification time, so many
+//! handlers cost one read, and an IDE sees edits.
+//!
+//! # The check cannot switch itself off
+//!
+//! Reading source is best effort, so it is backed by the compiler:
+//! - **Backstop.** For every name, `#[protect]` also emits
+//!   `const _: () = ::clerk_runtime::__private::catalog_check::assert_permission(&crate::__CLERK_CATALOG, "org:data:read");`
+//!   against the hidden `__CLERK_CATALOG` that `catalog!` emits beside
+//!   `CATALOG`. A name the catalog does not declare fails const
+//!   evaluation, with a did-you-mean, wherever the scan could not read it
+//!   (another crate, a `#[path]` module, no source file). The module is
+//!   named from the file the catalog was found in (`src/main.rs` is
+//!   `crate`, `src/api.rs` is `crate::api`, `src/lib.rs` seen from a
+//!   binary of the package is `::<package>`).
+//! - **Rebuilds.** The expansion `include_str!`s every catalog file it read.
+//! - **A catalog elsewhere** (a sibling module, another crate of the
+//!   workspace): write `catalog!(use crate::authz);` or
+//!   `catalog!(use shared_authz);` at the crate root (it re-exports that
+//!   catalog; the scan follows it into this crate's files), or name it on
+//!   one handler with `#[protect(catalog = shared_authz, ...)]`.
+//! - **No catalog is an error.** A `#[protect]` with names and no
+//!   `catalog!` in reach does not compile. Opt out explicitly: per handler
+//!   with `#[protect(unchecked, ...)]`, or for a crate with an empty
+//!   `catalog! {}` (declares no lists: shape checks only).
 //!
 //! Limits: the catalog must be written as a `catalog!` invocation in one
-//! of those files (not produced by another macro), and `#[protect]` cannot
+//! of those files (not produced by another macro); a catalog reached by
+//! `#[path]` is checked by the backstop only; and `#[protect]` cannot
 //! go on an associated function inside an `impl` block (its policy type is
 //! an item next to the function); axum handlers are free functions anyway.
 
@@ -42,6 +72,7 @@ mod catalog;
 mod claims;
 mod ctxt;
 mod handler;
+mod krate;
 mod protect;
 mod public;
 mod rate_limit;
@@ -63,9 +94,17 @@ use proc_macro::TokenStream;
 /// Write it once, at the crate root (`main.rs` / `lib.rs`): `#[protect]`
 /// reads it from there (see the crate docs) and rejects names not listed,
 /// with a did-you-mean. Every list is optional; a list left out is not
-/// checked. Expands to `pub const CATALOG: clerk_runtime::Catalog` for
-/// run-time use. Clerk's system permissions (`org:sys_*`) are refused:
-/// they never appear in session tokens.
+/// checked (so `catalog! {}` opts a crate out of name checks). Expands to
+/// `pub const CATALOG: clerk_runtime::Catalog` for run-time use, and a
+/// hidden `__CLERK_CATALOG` for `#[protect]`'s const-evaluated check.
+/// Clerk's system permissions (`org:sys_*`) are refused: they never
+/// appear in session tokens.
+///
+/// ```ignore
+/// catalog!(use crate::authz);        // the catalog is declared in src/authz.rs
+/// catalog!(use shared_authz);        // ... or in another crate of the workspace
+/// catalog! { crate = "clerk", roles: ["org:admin"] }   // clerk-runtime renamed
+/// ```
 #[proc_macro]
 pub fn catalog(input: TokenStream) -> TokenStream {
     catalog::expand_catalog(input.into()).into()
@@ -85,6 +124,9 @@ pub fn catalog(input: TokenStream) -> TokenStream {
 /// #[protect(pending)]                               // let pending sessions through
 /// #[protect(role = "org:admin", rate_limit = "10/10s")] // 10 requests per 10 s per user
 /// #[protect(any(role = "org:admin", all(org, permission = "org:data:delete")))]
+/// #[protect(catalog = shared_authz, role = "org:admin")] // check against that module's catalog!
+/// #[protect(unchecked, role = "org:admin")]          // no catalog: shape checks only
+/// #[protect(crate = "clerk", role = "org:admin")]    // clerk-runtime renamed to `clerk`
 /// ```
 ///
 /// Several requirements are ANDed. `rate_limit = "N/<window>"` (units `ms`,
@@ -106,10 +148,11 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```ignore
 /// #[public]
 /// #[public(rate_limit = "10/10s")]   // per client IP (per user when signed in)
+/// #[public(crate = "clerk")]          // clerk-runtime renamed to `clerk`
 /// ```
 ///
-/// `rate_limit` is its only argument: requests per sliding window, units
-/// `ms`, `s`, `m`, `h`; a malformed limit is a compile error.
+/// `rate_limit` is its only policy argument: requests per sliding window,
+/// units `ms`, `s`, `m`, `h`; a malformed limit is a compile error.
 #[proc_macro_attribute]
 pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
     public::expand(args.into(), item.into()).into()
@@ -123,6 +166,7 @@ pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
 /// async fn me(Claims(extras): Claims<Extras>) -> String { .. }
 /// ```
 ///
+/// `#[claims(Extras, crate = "clerk")]` names a renamed clerk-runtime.
 /// Inserts `clerk_runtime::__private::ClaimsGuard<Extras>` right after the
 /// policy guard, in either attribute order. A token missing a required
 /// claim is rejected before the body runs. Not allowed on `#[public]`
@@ -143,8 +187,10 @@ pub fn claims(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Methods: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS. Paths use axum
-/// 0.8 syntax (`{id}`, `{*rest}`). Every handler must be `#[public]` or
-/// `#[protect]`; the same method and path twice is a compile error.
+/// 0.8 syntax (`{id}`, `{*rest}`, `{{`/`}}` for a literal brace). Every
+/// handler must be `#[public]` or `#[protect]`; the same method and path
+/// twice is a compile error. `routes![crate = "clerk", ...]` names a
+/// renamed clerk-runtime.
 #[proc_macro]
 pub fn routes(input: TokenStream) -> TokenStream {
     routes::expand(input.into()).into()
@@ -165,6 +211,7 @@ pub fn routes(input: TokenStream) -> TokenStream {
 ///
 /// Each field is deserialized with serde from the claim at its path (the
 /// field name by default). `Option<T>` fields may be absent or null.
+/// `#[claim(crate = "clerk")]` on the struct names a renamed clerk-runtime.
 #[proc_macro_derive(Claims, attributes(claim))]
 pub fn derive_claims(input: TokenStream) -> TokenStream {
     claims::expand_derive(input.into()).into()

@@ -9,6 +9,7 @@ use syn::{LitStr, Meta, Token};
 
 use crate::ctxt::Ctxt;
 use crate::handler::{self, Marker};
+use crate::krate::Runtime;
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut func = match handler::parse_fn(item, Marker::Public) {
@@ -16,19 +17,21 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Err(tokens) => return tokens,
     };
     let mut cx = Ctxt::new();
-    let rate_limit = parse_args(&mut cx, attr);
+    let (rate_limit, runtime) = parse_args(&mut cx, attr);
+    let runtime = runtime.unwrap_or_default();
     let signature_ok = handler::check_signature(&mut cx, &func, Marker::Public);
     handler::check_siblings(&mut cx, &mut func, Marker::Public);
     let result = cx.finish();
     let tokens = if signature_ok {
-        let rate_limit = crate::rate_limit::tokens(rate_limit.as_ref());
+        let rate_limit = crate::rate_limit::tokens(rate_limit.as_ref(), &runtime);
         handler::expand_guarded(
             func,
-            quote!(::clerk_runtime::Policy::Public(
-                ::clerk_runtime::policy::PublicAccess {
+            quote!(#runtime::Policy::Public(
+                #runtime::policy::PublicAccess {
                     rate_limit: #rate_limit,
                 }
             )),
+            &runtime,
         )
     } else {
         handler::tokens(&func)
@@ -39,23 +42,30 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// `rate_limit = "..."`, the one argument `#[public]` takes.
-fn parse_args(cx: &mut Ctxt, attr: TokenStream) -> Option<LitStr> {
+/// `rate_limit = "..."` and `crate = "..."`, the arguments `#[public]` takes.
+fn parse_args(cx: &mut Ctxt, attr: TokenStream) -> (Option<LitStr>, Option<Runtime>) {
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr) {
         Ok(metas) => metas,
         Err(error) => {
             cx.syn_error(error);
-            return None;
+            return (None, None);
         }
     };
     let mut rate_limit = None;
+    let mut runtime = None;
     let mut seen = false;
     for meta in &metas {
-        if !meta.path().is_ident("rate_limit") {
+        if crate::krate::is_crate_key(meta) {
+            if runtime.is_some() {
+                cx.error_spanned_by(meta.path(), "`crate` is given twice: remove one");
+            }
+            runtime = Runtime::from_meta(cx, meta);
+        } else if !meta.path().is_ident("rate_limit") {
             cx.error_spanned_by(
                 meta,
-                "#[public] takes only `rate_limit = \"10/10s\"`: a public route needs no \
-                 session; for requirements use #[protect(...)]",
+                "#[public] takes only `rate_limit = \"10/10s\"` (and `crate = \"...\"` for a \
+                 renamed clerk-runtime): a public route needs no session; for requirements use \
+                 #[protect(...)]",
             );
         } else if seen {
             cx.error_spanned_by(
@@ -67,5 +77,5 @@ fn parse_args(cx: &mut Ctxt, attr: TokenStream) -> Option<LitStr> {
             rate_limit = crate::rate_limit::parse(cx, meta);
         }
     }
-    rate_limit
+    (rate_limit, runtime)
 }

@@ -73,4 +73,5 @@ pub mod prelude {
 pub mod __private {
     pub use crate::guard::*;
     pub use axum;
+    pub use clerk_rules::catalog_check;
 }

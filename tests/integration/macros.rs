@@ -149,3 +149,19 @@ async fn condition_function_decides_access() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[test]
+fn renamed_dependency_builds_the_same_route_table() {
+    // tests/fixtures/renamed depends on clerk-runtime as `clerk` and passes
+    // `crate = "clerk"` to every macro; it compiling at all is half the test.
+    let routes = clerk_fixture_renamed::routes();
+    let table: Vec<(&str, &str, String)> = routes
+        .table()
+        .iter()
+        .map(|route| (route.method, route.path, route.policy.to_string()))
+        .collect();
+    assert_eq!(table.len(), 3);
+    assert_eq!((table[0].0, table[0].1), ("GET", "/"));
+    assert!(table[1].2.contains("org:data:read"), "{table:?}");
+    assert!(table[2].2.contains("org:admin"), "{table:?}");
+}

@@ -19,3 +19,9 @@ mod routes;
 mod sessions;
 mod templates;
 mod verify;
+
+// The names the handlers of these tests use; `#[protect]` checks them here.
+clerk_runtime::catalog! {
+    roles: ["org:admin"],
+    permissions: ["org:data:delete"],
+}

@@ -8,19 +8,20 @@
 
 mod expand;
 mod locate;
-pub(crate) mod names;
 mod parse;
 mod scan;
 
 use syn::LitStr;
 
+pub(crate) use clerk_rules::names::Kind;
 pub(crate) use expand::expand_catalog;
-pub(crate) use locate::locate;
-pub(crate) use names::Kind;
+pub(crate) use locate::{Lookup, locate};
 pub(crate) use parse::CatalogInput;
 
 use crate::ctxt::Ctxt;
-use names::{SYSTEM_PERMISSIONS, check_shape, did_you_mean, is_system_permission, names_match};
+use clerk_rules::names::{
+    SYSTEM_PERMISSIONS, check_shape, did_you_mean, is_system_permission, names_match,
+};
 
 /// The declared names, one optional list per [`Kind`]; a list the app did
 /// not declare is not checked (only the shape of its names is).
@@ -44,37 +45,53 @@ impl Catalog {
         Self { lists, origin }
     }
 
+    /// A `catalog!` that is there but does not parse: it reports its own
+    /// errors, so names are checked for shape only.
+    pub(crate) fn unreadable(origin: String) -> Self {
+        Self {
+            lists: Default::default(),
+            origin,
+        }
+    }
+
     pub(crate) fn list(&self, kind: Kind) -> Option<&[String]> {
         self.lists[kind.index()].as_deref()
     }
 }
 
-/// Checks one name given to `#[protect]`: its shape, that it is not a
-/// system permission, and (when the app declared that list) that it is in
-/// the catalog. Errors point at the literal.
-pub(crate) fn check_name(cx: &mut Ctxt, kind: Kind, lit: &LitStr, catalog: Option<&Catalog>) {
+/// Checks the shape of one name given to `#[protect]`, and that it is not
+/// a system permission; `false` (and an error at the literal) when not.
+pub(crate) fn check_shape_of(cx: &mut Ctxt, kind: Kind, lit: &LitStr) -> bool {
     let value = lit.value();
     if kind == Kind::Permission && is_system_permission(&value) {
         cx.error_spanned_by(lit, system_permission_message(&value));
-        return;
+        return false;
     }
     if let Err(message) = check_shape(kind, &value) {
         cx.error_spanned_by(lit, message);
-        return;
+        return false;
     }
-    let Some(catalog) = catalog else { return };
+    true
+}
+
+/// Checks that a well-shaped name is in the catalog, when the app declared
+/// that list. The error points at the literal, with a did-you-mean and
+/// where the catalog is; `false` when it was reported.
+pub(crate) fn check_declared(cx: &mut Ctxt, kind: Kind, lit: &LitStr, catalog: &Catalog) -> bool {
+    let value = lit.value();
     let Some(known) = catalog.list(kind) else {
-        return;
+        return true;
     };
     if known
         .iter()
         .any(|declared| names_match(kind, &value, declared))
     {
-        return;
+        return true;
     }
     let what = kind.singular();
     let mut message = format!("unknown {what} \"{value}\"");
-    match did_you_mean(&value, known.iter().map(String::as_str)) {
+    let known_names: Vec<&str> = known.iter().map(String::as_str).collect();
+    match did_you_mean(&value, &known_names) {
         Some(suggestion) => message.push_str(&format!(": did you mean \"{suggestion}\"?")),
         None if known.is_empty() => {
             message.push_str(&format!(": the catalog declares no {}", kind.plural()))
@@ -94,6 +111,7 @@ pub(crate) fn check_name(cx: &mut Ctxt, kind: Kind, lit: &LitStr, catalog: Optio
         catalog.origin
     ));
     cx.error_spanned_by(lit, message);
+    false
 }
 
 /// Why `org:sys_...` cannot protect a route.
@@ -123,7 +141,11 @@ mod tests {
     fn check(kind: Kind, value: &str, catalog: Option<&Catalog>) -> Result<(), String> {
         let mut cx = Ctxt::new();
         let lit = LitStr::new(value, proc_macro2::Span::call_site());
-        check_name(&mut cx, kind, &lit, catalog);
+        if check_shape_of(&mut cx, kind, &lit)
+            && let Some(catalog) = catalog
+        {
+            check_declared(&mut cx, kind, &lit, catalog);
+        }
         cx.finish().map_err(|e| e.to_string())
     }
 

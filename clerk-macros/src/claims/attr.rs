@@ -2,10 +2,38 @@
 //! handler runs, right after the policy guard.
 
 use proc_macro2::TokenStream;
-use syn::Type;
+use syn::parse::{Parse, ParseStream};
+use syn::{LitStr, Token, Type};
 
 use crate::ctxt::Ctxt;
 use crate::handler::{self, Marker};
+use crate::krate::Runtime;
+
+/// `T` or `T, crate = "..."`.
+struct ClaimsArgs {
+    ty: Type,
+    runtime: Option<LitStr>,
+}
+
+impl Parse for ClaimsArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let ty = input.parse()?;
+        let mut runtime = None;
+        if input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+            input.parse::<Token![crate]>().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "#[claims] takes the claims type, and optionally `crate = \"...\"`: \
+                     write #[claims(MyClaims)] or #[claims(MyClaims, crate = \"clerk\")]",
+                )
+            })?;
+            input.parse::<Token![=]>()?;
+            runtime = Some(input.parse()?);
+            input.parse::<Option<Token![,]>>()?;
+        }
+        Ok(Self { ty, runtime })
+    }
+}
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut func = match handler::parse_fn(item, Marker::Claims) {
@@ -21,8 +49,14 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         );
         None
     } else {
-        match syn::parse2::<Type>(attr) {
-            Ok(ty) => Some(ty),
+        match syn::parse2::<ClaimsArgs>(attr) {
+            Ok(args) => {
+                let runtime = match &args.runtime {
+                    Some(lit) => Runtime::from_lit(&mut cx, lit),
+                    None => None,
+                };
+                Some((args.ty, runtime.unwrap_or_default()))
+            }
             Err(error) => {
                 cx.syn_error(error);
                 None
@@ -32,8 +66,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     handler::check_signature(&mut cx, &func, Marker::Claims);
     handler::check_siblings(&mut cx, &mut func, Marker::Claims);
     match (cx.finish(), claims) {
-        (Ok(()), Some(claims)) => {
-            handler::insert_claims_guard(&mut func, &claims);
+        (Ok(()), Some((claims, runtime))) => {
+            handler::insert_claims_guard(&mut func, &claims, &runtime);
             handler::tokens(&func)
         }
         (Err(error), _) => handler::with_error(error, handler::tokens(&func)),

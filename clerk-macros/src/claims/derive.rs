@@ -6,6 +6,7 @@ use quote::quote;
 use syn::{Data, DeriveInput, Fields, LitStr, Type};
 
 use crate::ctxt::Ctxt;
+use crate::krate::Runtime;
 
 /// One field and the claim path it is read from.
 struct Field<'a> {
@@ -20,6 +21,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let mut cx = Ctxt::new();
+    let runtime = container_runtime(&mut cx, &input).unwrap_or_default();
     let named = match &input.data {
         Data::Struct(data) => match &data.fields {
             Fields::Named(named) => Some(named),
@@ -69,15 +71,15 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             })
         })
         .collect();
-    let reads = fields.iter().map(read_field);
+    let reads = fields.iter().map(|field| read_field(field, &runtime));
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let errors = cx.finish().err().map(|e| e.to_compile_error());
     quote! {
-        impl #impl_generics ::clerk_runtime::FromClaims for #name #ty_generics #where_clause {
+        impl #impl_generics #runtime::FromClaims for #name #ty_generics #where_clause {
             fn from_claims(
-                claims: &::clerk_runtime::ClaimSet,
-            ) -> ::core::result::Result<Self, ::clerk_runtime::ClaimError> {
+                claims: &#runtime::ClaimSet,
+            ) -> ::core::result::Result<Self, #runtime::ClaimError> {
                 ::core::result::Result::Ok(Self { #(#reads,)* })
             }
         }
@@ -85,7 +87,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     }
 }
 
-fn read_field(field: &Field<'_>) -> TokenStream {
+fn read_field(field: &Field<'_>, runtime: &Runtime) -> TokenStream {
     let Field {
         ident,
         path,
@@ -94,10 +96,36 @@ fn read_field(field: &Field<'_>) -> TokenStream {
     // `ClaimSet::required`/`optional` deserialize with serde and name the
     // claim in `ClaimError::Missing`/`Invalid`; the field type picks `T`.
     if *optional {
-        quote!(#ident: ::clerk_runtime::ClaimSet::optional(claims, #path)?)
+        quote!(#ident: #runtime::ClaimSet::optional(claims, #path)?)
     } else {
-        quote!(#ident: ::clerk_runtime::ClaimSet::required(claims, #path)?)
+        quote!(#ident: #runtime::ClaimSet::required(claims, #path)?)
     }
+}
+
+/// `#[claim(crate = "...")]` on the struct: the path of clerk-runtime.
+fn container_runtime(cx: &mut Ctxt, input: &DeriveInput) -> Option<Runtime> {
+    let mut runtime = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("claim")) {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") {
+                let lit: LitStr = meta.value()?.parse()?;
+                if runtime.is_some() {
+                    return Err(meta.error("`crate` is given twice: remove one"));
+                }
+                runtime = Runtime::from_lit(cx, &lit);
+                Ok(())
+            } else {
+                Err(meta.error(
+                    "on the struct, #[claim] takes only `crate = \"...\"` (the path of a renamed \
+                     clerk-runtime); put path = \"...\" or rename = \"...\" on a field",
+                ))
+            }
+        });
+        if let Err(error) = parsed {
+            cx.syn_error(error);
+        }
+    }
+    runtime
 }
 
 /// The path from `#[claim(path = "...")]` / `#[claim(rename = "...")]`.

@@ -5,13 +5,15 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
 
-use super::fresh::{Fresh, parse_fresh};
-use crate::catalog::names::did_you_mean;
-use crate::catalog::{Catalog, Kind, check_name};
+use clerk_rules::fresh::{Fresh, parse_fresh};
+use clerk_rules::names::did_you_mean;
+
+use crate::catalog::{Kind, check_shape_of};
 use crate::ctxt::Ctxt;
+use crate::krate::Runtime;
 
 /// Every argument `#[protect]` accepts, for the "unknown argument" error.
-const ACCEPTED: [&str; 11] = [
+const ACCEPTED: [&str; 14] = [
     "role",
     "permission",
     "feature",
@@ -23,6 +25,9 @@ const ACCEPTED: [&str; 11] = [
     "rate_limit",
     "any",
     "all",
+    "catalog",
+    "unchecked",
+    "crate",
 ];
 
 /// One requirement; the top level and `all(...)` AND them, `any(...)` ORs.
@@ -36,16 +41,36 @@ pub(crate) enum Req {
     All(Vec<Req>),
 }
 
-/// The parsed attribute.
+/// Which catalog the names are checked against.
 #[derive(Debug, Default)]
+pub(crate) enum CatalogChoice {
+    /// The one the source scan finds (see `catalog::locate`).
+    #[default]
+    Scan,
+    /// `catalog = path`: the module whose `catalog!` to use.
+    Path(Path),
+    /// `unchecked`: names are checked for shape only.
+    Unchecked,
+    /// A `catalog` or `unchecked` argument that was malformed (and reported).
+    Invalid,
+}
+
+/// The parsed attribute.
+#[derive(Default)]
 pub(crate) struct Args {
     pub(crate) reqs: Vec<Req>,
     pub(crate) pending: bool,
     /// `rate_limit = "10/10s"`, already validated.
     pub(crate) rate_limit: Option<LitStr>,
+    /// Every well-shaped role, permission, feature and plan, at any depth,
+    /// for the catalog check.
+    pub(crate) names: Vec<(Kind, LitStr)>,
+    pub(crate) catalog: CatalogChoice,
+    /// `crate = "..."`.
+    pub(crate) runtime: Option<Runtime>,
 }
 
-pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream, catalog: Option<&Catalog>) -> Args {
+pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(metas) => metas,
         Err(error) => {
@@ -54,6 +79,7 @@ pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream, catalog: Option<&Ca
         }
     };
     let mut args = Args::default();
+    let mut misplaced_catalog = false;
     let mut seen: Vec<(String, Path)> = Vec::new();
     for meta in &metas {
         let key = meta.path();
@@ -75,12 +101,73 @@ pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream, catalog: Option<&Ca
                 args.rate_limit = crate::rate_limit::parse(cx, meta);
                 continue;
             }
+            if name == "crate" {
+                args.runtime = Runtime::from_meta(cx, meta);
+                continue;
+            }
+            if name == "unchecked" {
+                expect_flag(cx, meta, "unchecked");
+                args.catalog = CatalogChoice::Unchecked;
+                continue;
+            }
+            if name == "catalog" {
+                args.catalog = match parse_catalog_path(cx, meta) {
+                    Some(path) => CatalogChoice::Path(path),
+                    None => CatalogChoice::Invalid,
+                };
+                continue;
+            }
         }
-        if let Some(req) = parse_req(cx, meta, catalog) {
+        let mut found = Found {
+            names: &mut args.names,
+            misplaced_catalog: &mut misplaced_catalog,
+        };
+        if let Some(req) = parse_req(cx, meta, &mut found) {
             args.reqs.push(req);
         }
     }
+    if misplaced_catalog && matches!(args.catalog, CatalogChoice::Scan) {
+        args.catalog = CatalogChoice::Invalid;
+    }
+    let catalog_key = seen.iter().find(|(name, _)| name == "catalog");
+    let unchecked_key = seen.iter().find(|(name, _)| name == "unchecked");
+    if let (Some(_), Some((_, key))) = (catalog_key, unchecked_key) {
+        cx.error_spanned_by(
+            key,
+            "`unchecked` and `catalog = ...` contradict each other: `catalog` checks the names \
+             against that catalog, `unchecked` checks only their shape; remove one",
+        );
+    }
     args
+}
+
+/// `catalog = path::to::module`: the module (of this crate or another)
+/// whose `catalog!` the names are checked against.
+fn parse_catalog_path(cx: &mut Ctxt, meta: &Meta) -> Option<Path> {
+    let hint = "`catalog` takes the path of the module that invokes `catalog!`, e.g. \
+                catalog = crate::authz or catalog = shared_authz";
+    match meta {
+        Meta::NameValue(nv) => match &nv.value {
+            Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => {
+                cx.error_spanned_by(
+                    lit,
+                    format!("{hint}; write catalog = {} (without quotes)", lit.value()),
+                );
+                None
+            }
+            other => {
+                cx.error_spanned_by(other, hint);
+                None
+            }
+        },
+        _ => {
+            cx.error_spanned_by(meta, hint);
+            None
+        }
+    }
 }
 
 fn duplicate_message(name: &str) -> String {
@@ -88,7 +175,9 @@ fn duplicate_message(name: &str) -> String {
         "role" => "`role` is given twice: a session has one active organization role, so both \
                    can never hold; to accept either write any(role = \"...\", role = \"...\")"
             .to_owned(),
-        "org" | "pending" => format!("`{name}` is given twice: remove one"),
+        "org" | "pending" | "unchecked" | "catalog" | "crate" => {
+            format!("`{name}` is given twice: remove one")
+        }
         "rate_limit" => "`rate_limit` is given twice: a route has one limit; remove one".to_owned(),
         _ => format!(
             "`{name}` is given twice: to require both write all({name} = \"...\", {name} = \"...\"), \
@@ -97,7 +186,14 @@ fn duplicate_message(name: &str) -> String {
     }
 }
 
-fn parse_req(cx: &mut Ctxt, meta: &Meta, catalog: Option<&Catalog>) -> Option<Req> {
+/// What `parse_req` collects besides the requirement.
+struct Found<'a> {
+    names: &'a mut Vec<(Kind, LitStr)>,
+    /// A `catalog`/`unchecked` inside `any`/`all` (reported).
+    misplaced_catalog: &'a mut bool,
+}
+
+fn parse_req(cx: &mut Ctxt, meta: &Meta, found: &mut Found<'_>) -> Option<Req> {
     let key = meta.path();
     let Some(ident) = key.get_ident() else {
         cx.error_spanned_by(key, unknown_message(&path_text(key)));
@@ -108,7 +204,9 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, catalog: Option<&Catalog>) -> Option<Re
         "role" | "permission" | "feature" | "plan" => {
             let kind = Kind::ALL.into_iter().find(|k| k.singular() == name)?;
             let lit = expect_str(cx, meta, &name, example(kind))?;
-            check_name(cx, kind, &lit, catalog);
+            if check_shape_of(cx, kind, &lit) {
+                found.names.push((kind, lit.clone()));
+            }
             Some(Req::Name(kind, lit))
         }
         "org" => {
@@ -120,6 +218,24 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, catalog: Option<&Catalog>) -> Option<Re
                 key,
                 "`pending` applies to the whole route, not to one branch: put it at the top \
                  level, e.g. #[protect(pending, any(...))]",
+            );
+            None
+        }
+        "crate" | "catalog" | "unchecked" => {
+            if name != "crate" {
+                *found.misplaced_catalog = true;
+            }
+            cx.error_spanned_by(
+                key,
+                format!(
+                    "`{name}` applies to the whole attribute, not to one branch: put it at the \
+                     top level, e.g. #[protect({name}{}, any(...))]",
+                    match name.as_str() {
+                        "crate" => " = \"clerk\"",
+                        "catalog" => " = crate::authz",
+                        _ => "",
+                    }
+                ),
             );
             None
         }
@@ -173,7 +289,7 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, catalog: Option<&Catalog>) -> Option<Re
             }
             let reqs: Vec<Req> = nested
                 .iter()
-                .filter_map(|m| parse_req(cx, m, catalog))
+                .filter_map(|m| parse_req(cx, m, found))
                 .collect();
             Some(if name == "any" {
                 Req::Any(reqs)
@@ -253,7 +369,7 @@ fn expect_flag(cx: &mut Ctxt, meta: &Meta, name: &str) {
 }
 
 fn unknown_message(name: &str) -> String {
-    let hint = did_you_mean(name, ACCEPTED)
+    let hint = did_you_mean(name, &ACCEPTED)
         .map(|s| format!(": did you mean `{s}`?"))
         .unwrap_or_default();
     format!(
@@ -274,7 +390,7 @@ mod tests {
 
     fn parse(tokens: TokenStream) -> (Args, Result<(), syn::Error>) {
         let mut cx = Ctxt::new();
-        let args = parse_args(&mut cx, tokens, None);
+        let args = parse_args(&mut cx, tokens);
         (args, cx.finish())
     }
 

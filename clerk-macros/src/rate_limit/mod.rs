@@ -1,9 +1,10 @@
 //! `rate_limit = "10/10s"` on `#[protect]` and `#[public]`.
 //!
-//! Validated here, during expansion, with clerk-runtime's own grammar
-//! (`grammar.rs` is a byte-identical copy of
-//! `clerk-runtime/src/ratelimit/grammar.rs`; a test below compares them).
-//! A proc macro cannot call clerk-runtime (it depends on us), and the other
+//! Validated here, during expansion, with the grammar clerk-runtime uses
+//! (`clerk_rules::rate_limit`; until the runtime re-exports it, its copy in
+//! `clerk-runtime/src/ratelimit/grammar.rs` is kept byte-identical by a test
+//! in clerk-rules). A proc macro cannot call clerk-runtime (it depends on
+//! us), and the other
 //! way, a `const` that panics with the parser's message, gives a worse
 //! error: it arrives only after type checking succeeds (so not together
 //! with the attribute's other mistakes), wrapped in "evaluation of constant
@@ -14,16 +15,13 @@
 //! (`__private::rate_limit`), so should the copies ever drift, the runtime's
 //! rules still win at compile time.
 
-// Shared with clerk-runtime, which uses all of it; the macros need only the
-// parser and its messages.
-#[allow(dead_code)]
-mod grammar;
-
+use clerk_rules::rate_limit as grammar;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta};
 
 use crate::ctxt::Ctxt;
+use crate::krate::Runtime;
 
 /// The literal of `rate_limit = "..."`, if well formed; errors go to `cx`.
 pub(crate) fn parse(cx: &mut Ctxt, meta: &Meta) -> Option<LitStr> {
@@ -58,10 +56,10 @@ const EXPECTED: &str = "`rate_limit` takes a string literal, requests per window
                         write rate_limit = \"10/10s\" (units ms, s, m, h)";
 
 /// `Option<RateLimit>` for the policy: a `const` parse of the literal.
-pub(crate) fn tokens(lit: Option<&LitStr>) -> TokenStream {
+pub(crate) fn tokens(lit: Option<&LitStr>, runtime: &Runtime) -> TokenStream {
     match lit {
         Some(lit) => quote!(::core::option::Option::Some(
-            ::clerk_runtime::__private::rate_limit(#lit)
+            #runtime::__private::rate_limit(#lit)
         )),
         None => quote!(::core::option::Option::None),
     }
@@ -71,16 +69,6 @@ pub(crate) fn tokens(lit: Option<&LitStr>) -> TokenStream {
 mod tests {
     use super::*;
     use syn::parse_quote;
-
-    #[test]
-    fn grammar_is_the_runtime_grammar() {
-        assert!(
-            include_str!("grammar.rs")
-                == include_str!("../../../clerk-runtime/src/ratelimit/grammar.rs"),
-            "clerk-macros/src/rate_limit/grammar.rs differs from \
-             clerk-runtime/src/ratelimit/grammar.rs: copy the runtime's file over"
-        );
-    }
 
     fn check(meta: Meta) -> Result<Option<LitStr>, String> {
         let mut cx = Ctxt::new();

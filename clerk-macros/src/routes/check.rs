@@ -1,4 +1,5 @@
-//! Route checks: methods, axum 0.8 path syntax, duplicates.
+//! Route checks: methods, axum 0.8 path syntax (`{id}`, `{*rest}`, and
+//! `{{`/`}}` for literal braces), duplicates.
 
 /// Methods `routes!` accepts, each with its axum `routing` function.
 pub(crate) const METHODS: [(&str, &str); 7] = [
@@ -55,15 +56,24 @@ pub(crate) fn check_path(path: &str) -> Result<String, String> {
         }
         let mut rest = *segment;
         while let Some(open) = rest.find(['{', '}']) {
+            // `{{` and `}}` are literal braces in axum 0.8 (matchit).
+            if let Some(escaped @ ("{{" | "}}")) = rest.get(open..open + 2) {
+                shape.push_str(&rest[..open]);
+                shape.push_str(escaped);
+                rest = &rest[open + 2..];
+                continue;
+            }
             if rest.as_bytes()[open] == b'}' {
                 return Err(format!(
-                    "unmatched `}}` in route path \"{path}\": captures are written {{name}}"
+                    "unmatched `}}` in route path \"{path}\": captures are written {{name}}, \
+                     a literal brace is written twice: `{{{{` or `}}}}`"
                 ));
             }
             shape.push_str(&rest[..open]);
             let Some(close) = rest[open..].find('}') else {
                 return Err(format!(
-                    "unclosed `{{` in route path \"{path}\": captures are written {{name}}"
+                    "unclosed `{{` in route path \"{path}\": captures are written {{name}}, \
+                     a literal brace is written twice: `{{{{` or `}}}}`"
                 ));
             };
             let inner = &rest[open + 1..open + close];
@@ -153,6 +163,24 @@ mod tests {
         assert_eq!(check_path("/a/{id}/b"), check_path("/a/{key}/b"));
         assert_eq!(check_path("/"), Ok("/".to_owned()));
         assert_eq!(check_path("/files/{*rest}"), Ok("/files/{*}".to_owned()));
+    }
+
+    #[test]
+    fn escaped_braces_are_literal() {
+        assert_eq!(check_path("/a/{{x}}"), Ok("/a/{{x}}".to_owned()));
+        assert_eq!(check_path("/a/{{{id}}}"), Ok("/a/{{{}}}".to_owned()));
+        assert_eq!(check_path("/{{}}/{id}"), Ok("/{{}}/{}".to_owned()));
+    }
+
+    #[test]
+    fn escaped_braces_differ_from_a_capture() {
+        assert_ne!(check_path("/a/{{x}}"), check_path("/a/{x}"));
+    }
+
+    #[test]
+    fn single_closing_brace_is_still_rejected() {
+        assert!(check_path("/a/x}").unwrap_err().contains("unmatched"));
+        assert!(check_path("/a/{x}}").unwrap_err().contains("unmatched"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::ctxt::Ctxt;
+use crate::krate::Runtime;
 use check::{check_method, check_path};
 use parse::{RouteInput, RoutesInput};
 
@@ -30,6 +31,10 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         }
     };
     let mut cx = Ctxt::new();
+    let runtime = match &input.runtime {
+        Some(lit) => Runtime::from_lit(&mut cx, lit).unwrap_or_default(),
+        None => Runtime::default(),
+    };
     let mut checked: Vec<Checked<'_>> = Vec::new();
     let mut shapes: Vec<(String, String, &RouteInput)> = Vec::new();
     for route in &input.routes {
@@ -89,10 +94,10 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         let method = &route.method;
         let path = &route.path;
         let name = path_text(handler);
-        let policy =
-            quote_spanned!(handler.span()=> ::clerk_runtime::__private::policy_of(&#handler));
+        let spanned = runtime.spanned(handler.span());
+        let policy = quote_spanned!(handler.span()=> #spanned::__private::policy_of(&#handler));
         quote! {
-            ::clerk_runtime::Route { method: #method, path: #path, policy: #policy, handler: #name }
+            #runtime::Route { method: #method, path: #path, policy: #policy, handler: #name }
         }
     });
     let count = checked.len();
@@ -107,7 +112,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         let chain = methods.next().map(|first| {
             let function = format_ident!("{}", first.function);
             let handler = &first.input.handler;
-            let mut chain = quote!(::clerk_runtime::__private::axum::routing::#function(#handler));
+            let mut chain = quote!(#runtime::__private::axum::routing::#function(#handler));
             for route in methods {
                 let function = format_ident!("{}", route.function);
                 let handler = &route.input.handler;
@@ -121,8 +126,8 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     quote! {
         {
             #errors
-            static __CLERK_ROUTES: [::clerk_runtime::Route; #count] = [#(#entries),*];
-            ::clerk_runtime::Routes::new(&__CLERK_ROUTES) #(#router_calls)*
+            static __CLERK_ROUTES: [#runtime::Route; #count] = [#(#entries),*];
+            #runtime::Routes::new(&__CLERK_ROUTES) #(#router_calls)*
         }
     }
 }

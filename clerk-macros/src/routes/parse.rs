@@ -1,4 +1,5 @@
-//! The grammar of `routes![METHOD "/path" => handler, ...]`.
+//! The grammar of `routes![METHOD "/path" => handler, ...]`, optionally
+//! led by `crate = "...",`.
 
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Path, Token};
@@ -11,12 +12,29 @@ pub(crate) struct RouteInput {
 }
 
 pub(crate) struct RoutesInput {
+    /// `crate = "..."` before the routes: the path of clerk-runtime.
+    pub(crate) runtime: Option<LitStr>,
     pub(crate) routes: Vec<RouteInput>,
 }
 
 impl Parse for RoutesInput {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut routes = Vec::new();
+        let mut runtime = None;
+        if input.peek(Token![crate]) {
+            input.parse::<Token![crate]>()?;
+            input.parse::<Token![=]>()?;
+            runtime = Some(input.parse::<LitStr>().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "`crate` takes a string literal, the path clerk-runtime is known by in this \
+                     crate: write routes![crate = \"clerk\", GET \"/\" => index]",
+                )
+            })?);
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
         while !input.is_empty() {
             let method: Ident = input.parse().map_err(|e| {
                 syn::Error::new(
@@ -39,6 +57,6 @@ impl Parse for RoutesInput {
             }
             input.parse::<Token![,]>()?;
         }
-        Ok(Self { routes })
+        Ok(Self { runtime, routes })
     }
 }

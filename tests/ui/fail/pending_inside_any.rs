@@ -4,3 +4,6 @@ use clerk_runtime::protect;
 async fn onboarding() {}
 
 fn main() {}
+
+// No names declared: `#[protect]` checks their shape only.
+clerk_runtime::catalog! {}

@@ -6,3 +6,6 @@ fn admin() -> &'static str {
 }
 
 fn main() {}
+
+// No names declared: `#[protect]` checks their shape only.
+clerk_runtime::catalog! {}

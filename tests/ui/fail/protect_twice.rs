@@ -15,3 +15,6 @@ fn main() {
         GET "/malformed" => malformed,
     ];
 }
+
+// No names declared: `#[protect]` checks their shape only.
+clerk_runtime::catalog! {}

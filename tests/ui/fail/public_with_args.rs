@@ -4,3 +4,6 @@ use clerk_runtime::public;
 async fn index() {}
 
 fn main() {}
+
+// No names declared: `#[protect]` checks their shape only.
+clerk_runtime::catalog! {}

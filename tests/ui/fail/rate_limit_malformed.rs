@@ -13,3 +13,6 @@ async fn zero_requests() {}
 async fn unknown_unit() {}
 
 fn main() {}
+
+// No names declared: `#[protect]` checks their shape only.
+clerk_runtime::catalog! {}

@@ -13,3 +13,6 @@ async fn twice() {}
 async fn public_with_requirement() {}
 
 fn main() {}
+
+// No names declared: `#[protect]` checks their shape only.
+clerk_runtime::catalog! {}

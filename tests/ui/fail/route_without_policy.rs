@@ -15,3 +15,6 @@ fn main() {
         GET "/forgotten" => forgotten,
     ];
 }
+
+// No names declared: `#[protect]` checks their shape only.
+clerk_runtime::catalog! {}

@@ -7,3 +7,6 @@ async fn admin() {}
 async fn settings() {}
 
 fn main() {}
+
+// No names declared: `#[protect]` checks their shape only.
+clerk_runtime::catalog! {}

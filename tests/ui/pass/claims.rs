@@ -42,3 +42,6 @@ fn main() {
     assert!(matches!(policy_of(&me), Policy::Protected(_)));
     assert!(matches!(policy_of(&tenant_admin), Policy::Protected(_)));
 }
+
+// No names declared: `#[protect]` checks their shape only.
+clerk_runtime::catalog! {}

@@ -67,3 +67,6 @@ fn main() {
     let empty: Routes = routes![];
     assert!(empty.table().is_empty());
 }
+
+// No names declared: `#[protect]` checks their shape only.
+clerk_runtime::catalog! {}

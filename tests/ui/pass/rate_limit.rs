@@ -47,3 +47,6 @@ fn main() {
     );
     assert_eq!(table[3].policy, Policy::PUBLIC);
 }
+
+// No names declared: `#[protect]` checks their shape only.
+clerk_runtime::catalog! {}

@@ -2,35 +2,71 @@
 
 /// The factor a freshness requirement looks at (Clerk's `level`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Level {
+pub enum Level {
+    /// The second factor (Clerk's `second_factor`).
     SecondFactor,
+    /// Both factors (Clerk's `multi_factor`).
     MultiFactor,
 }
 
-/// A parsed `fresh` value.
+/// A parsed `fresh` value: `level` verified less than `after_minutes` ago.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Fresh {
-    pub(crate) level: Level,
-    pub(crate) after_minutes: u32,
+pub struct Fresh {
+    /// Which factor must be fresh.
+    pub level: Level,
+    /// How long ago, at most, in minutes.
+    pub after_minutes: u32,
+}
+
+/// Clerk's reverification presets by name, as Clerk's `reverification()` defines them.
+pub const PRESETS: [(&str, Fresh); 4] = [
+    (
+        "strict_mfa",
+        Fresh {
+            level: Level::MultiFactor,
+            after_minutes: 10,
+        },
+    ),
+    (
+        "strict",
+        Fresh {
+            level: Level::SecondFactor,
+            after_minutes: 10,
+        },
+    ),
+    (
+        "moderate",
+        Fresh {
+            level: Level::SecondFactor,
+            after_minutes: 60,
+        },
+    ),
+    (
+        "lax",
+        Fresh {
+            level: Level::SecondFactor,
+            after_minutes: 1440,
+        },
+    ),
+];
+
+/// The preset called `name`, if Clerk has one.
+pub fn preset(name: &str) -> Option<Fresh> {
+    PRESETS
+        .iter()
+        .find(|(preset, _)| *preset == name)
+        .map(|&(_, fresh)| fresh)
 }
 
 const ACCEPTED: &str = "a preset (\"strict_mfa\", \"strict\", \"moderate\", \"lax\") \
                         or an age in minutes, hours or days (\"10m\", \"1h\", \"1d\")";
 
-/// Clerk's presets; a custom age uses the second factor, as they do.
-pub(crate) fn parse_fresh(value: &str) -> Result<Fresh, String> {
-    let preset = |level, after_minutes| {
-        Ok(Fresh {
-            level,
-            after_minutes,
-        })
-    };
-    match value {
-        "strict_mfa" => return preset(Level::MultiFactor, 10),
-        "strict" => return preset(Level::SecondFactor, 10),
-        "moderate" => return preset(Level::SecondFactor, 60),
-        "lax" => return preset(Level::SecondFactor, 1440),
-        _ => {}
+/// Parses a `fresh = "..."` value: a preset, or an age (`10m`, `2h`, `1d`)
+/// at the second factor, as Clerk's custom reverification uses. The error
+/// says what to write instead.
+pub fn parse_fresh(value: &str) -> Result<Fresh, String> {
+    if let Some(fresh) = preset(value) {
+        return Ok(fresh);
     }
     let lower = value.to_ascii_lowercase();
     if lower != value && parse_fresh(&lower).is_ok() {

@@ -1,0 +1,4 @@
+clerk_runtime::catalog! {
+    roles: ["org:admin"],
+    permissions: ["org:invoices:read"],
+}
