@@ -13,18 +13,3 @@ pub mod catalog_check;
 pub mod fresh;
 pub mod names;
 pub mod rate_limit;
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rate_limit_grammar_is_the_runtime_grammar() {
-        // Until clerk-runtime re-exports `clerk_rules::rate_limit`, it keeps
-        // a copy; this keeps the two byte-identical.
-        assert!(
-            include_str!("rate_limit.rs")
-                == include_str!("../../../clerk-runtime/src/ratelimit/grammar.rs"),
-            "clerk-macros/rules/src/rate_limit.rs differs from \
-             clerk-runtime/src/ratelimit/grammar.rs: copy the runtime's file over"
-        );
-    }
-}

@@ -1,9 +1,8 @@
 //! The `"10/10s"` grammar and its limits: std only, no crate paths.
 //!
-//! This file is compiled twice: here, behind [`RateLimit`](super::RateLimit),
-//! and as a byte-identical copy in `clerk-macros`, so `#[protect(rate_limit = ..)]`
-//! rejects a malformed literal with the same message, at the literal, during
-//! macro expansion. A test in `clerk-macros` fails when the copies differ.
+//! One grammar for both crates: `clerk-macros` rejects a malformed
+//! `#[protect(rate_limit = ..)]` literal with its message, at the literal,
+//! during expansion, and the runtime's `RateLimit` parses with it too.
 
 use std::fmt;
 

@@ -6,32 +6,15 @@ use super::Auth;
 use super::{FactorLevel, Reverification};
 
 /// Clerk's system permissions. They are never put in session tokens, so a
-/// server-side check on one is always false.
-pub const SYSTEM_PERMISSIONS: &[&str] = &[
-    "org:sys_profile:manage",
-    "org:sys_profile:delete",
-    "org:sys_memberships:read",
-    "org:sys_memberships:manage",
-    "org:sys_domains:read",
-    "org:sys_domains:manage",
-];
+/// server-side check on one is always false. The macros refuse them at
+/// compile time from the same list (`clerk-rules`, shared by both crates).
+pub const SYSTEM_PERMISSIONS: &[&str] = &clerk_rules::names::SYSTEM_PERMISSIONS;
 
 /// Whether `permission` (with or without `org:`) is one of Clerk's system
-/// permissions. Clerk reserves the `sys_` feature prefix, so any
-/// `org:sys_*` permission counts, not only today's six.
-pub fn is_system_permission(permission: &str) -> bool {
-    normalize_org_key(permission).starts_with("sys_")
-}
-
-/// Strips every leading `org:`, so `admin`, `org:admin` and `org:org:admin`
-/// all name the same role; callers put exactly one `org:` back.
-pub fn normalize_org_key(key: &str) -> &str {
-    let mut rest = key;
-    while let Some(stripped) = rest.strip_prefix("org:") {
-        rest = stripped;
-    }
-    rest
-}
+/// permissions: any `org:sys_*` (Clerk reserves the `sys_` prefix), and
+/// `normalize_org_key`, which strips every leading `org:`. Both are the
+/// shared rules the macros apply too.
+pub use clerk_rules::names::{is_system_permission, normalize_org_key};
 
 /// Orders `stored` against the string `org:` + `rest` without building it.
 pub(crate) fn cmp_org_prefixed(stored: &str, rest: &str) -> Ordering {

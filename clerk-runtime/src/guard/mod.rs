@@ -113,9 +113,9 @@ impl IntoResponse for GuardRejection {
 
 /// A `rate_limit = "..."` literal as generated code writes it, in a `const`.
 ///
-/// The macros reject malformed literals with the parser's message before
-/// this runs, so the panic (a compile error, in const evaluation) is only a
-/// backstop should the macro's copy of the grammar ever drift from ours.
+/// The macros reject malformed literals with the same parser's message
+/// before this runs (one grammar, in `clerk-rules`), so the panic (a compile
+/// error, in const evaluation) is only a backstop.
 pub const fn rate_limit(text: &str) -> RateLimit {
     match RateLimit::parse(text) {
         Ok(limit) => limit,

@@ -30,7 +30,8 @@
 //!     .layer(RateLimitLayer::new(store, RateLimit::parse("10/10s").unwrap(), RequestKey::default()));
 //! ```
 
-mod grammar;
+// The grammar `#[protect(rate_limit = ..)]` is parsed with, in the macros too.
+use clerk_rules::rate_limit as grammar;
 mod key;
 mod layer;
 mod limiter;
