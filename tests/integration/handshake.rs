@@ -314,6 +314,7 @@ impl Case {
             retry_verifier: config.is_development().then_some(&retry),
             handshake_keys: Some(HandshakeKeys::Pem(&key)),
             payloads: payloads.as_ref().map(|p| p as &dyn HandshakePayloadSource),
+            refresher: None,
         };
         session::authenticate(&self.parts(), &config, edge, T).await
     }

@@ -291,8 +291,8 @@ mod tests {
 mod rejection_traits {
     use http::StatusCode;
 
-    use crate::extract::{SessionsError, SessionsRejection};
     use super::GuardRejection;
+    use crate::extract::{SessionsError, SessionsRejection};
     use crate::ratelimit::RateLimitRejection;
     use crate::response::AuthRejection;
 
