@@ -15,6 +15,7 @@ mod oracle;
 mod presets;
 mod ratelimit_routes;
 mod routes;
+mod session_layer;
 mod sessions;
 mod templates;
 mod verify;
