@@ -55,7 +55,9 @@ use crate::session::{
     SessionState,
 };
 use crate::state::{AuthState, SignedOutReason};
-use crate::token::source::{CookieSuffix, TokenSource, token_source};
+use crate::token::source::{
+    CookieNames, CookieSuffix, TokenSource, token_source, token_source_and_names,
+};
 use crate::verify::Verifier;
 
 /// Skew of the development handshake retry (Clerk's `86_400_000` ms).
@@ -351,7 +353,8 @@ impl Shared {
         uri: &http::Uri,
         config: &SessionConfig,
     ) -> Option<AuthState> {
-        let (token, client_uat) = match token_source(headers, self.suffix.as_ref()) {
+        let (source, names) = token_source_and_names(headers, self.suffix.as_ref());
+        let (token, client_uat) = match source {
             TokenSource::Header(token) => (token, None),
             TokenSource::Cookie {
                 token,
@@ -359,7 +362,7 @@ impl Shared {
             } => (token, Some(uat)),
             _ => return None,
         };
-        if client_uat.is_some() && !cookie_path_is_plain(headers, uri, config) {
+        if client_uat.is_some() && !cookie_path_is_plain(names, headers, uri, config) {
             return None;
         }
         let auth = self.verifier.verify(token).await.ok()?;
@@ -469,9 +472,14 @@ impl Shared {
 /// differ from "verified cookie + uat = signed in": no handshake to resolve,
 /// no Clerk query parameter, no cross-origin document navigation, one kind
 /// of session cookies (suffixed or not, §1.4), and on development instances
-/// the dev-browser cookie of that kind. Substring scans only.
-fn cookie_path_is_plain(headers: &HeaderMap, uri: &http::Uri, config: &SessionConfig) -> bool {
-    if config.is_satellite() {
+/// the dev-browser cookie of that kind. `names` come from the token scan.
+fn cookie_path_is_plain(
+    names: CookieNames,
+    headers: &HeaderMap,
+    uri: &http::Uri,
+    config: &SessionConfig,
+) -> bool {
+    if config.is_satellite() || names.handshake {
         return false;
     }
     if uri
@@ -487,38 +495,17 @@ fn cookie_path_is_plain(headers: &HeaderMap, uri: &http::Uri, config: &SessionCo
     {
         return false;
     }
-    let suffix = config.cookie_suffix().as_str();
-    let (mut plain, mut suffixed, mut db_plain, mut db_suffixed) = (0u8, 0u8, false, false);
-    for value in headers.get_all(http::header::COOKIE) {
-        let Ok(value) = value.to_str() else {
-            return false;
-        };
-        if value.contains(session::names::cookie::HANDSHAKE) {
-            return false;
+    let suffixed = match (names.unsuffixed, names.suffixed) {
+        (2, 0) => false,
+        (0, 2) => true,
+        _ => return false,
+    };
+    !config.is_development()
+        || if suffixed {
+            names.dev_browser_suffixed
+        } else {
+            names.dev_browser
         }
-        for pair in value.split(';') {
-            let name = pair.split('=').next().unwrap_or("").trim();
-            let (base, is_suffixed) =
-                match name.strip_suffix(suffix).and_then(|n| n.strip_suffix('_')) {
-                    Some(base) => (base, true),
-                    None => (name, false),
-                };
-            match (base, is_suffixed) {
-                (session::names::cookie::SESSION | session::names::cookie::CLIENT_UAT, false) => {
-                    plain += 1;
-                }
-                (session::names::cookie::SESSION | session::names::cookie::CLIENT_UAT, true) => {
-                    suffixed += 1;
-                }
-                (session::names::cookie::DEV_BROWSER, false) => db_plain = true,
-                (session::names::cookie::DEV_BROWSER, true) => db_suffixed = true,
-                _ => {}
-            }
-        }
-    }
-    let one_kind = (plain == 2 && suffixed == 0) || (plain == 0 && suffixed == 2);
-    let dev_ok = !config.is_development() || if suffixed > 0 { db_suffixed } else { db_plain };
-    one_kind && dev_ok
 }
 
 /// Appends every header of `state` (each `Set-Cookie` separately), never
