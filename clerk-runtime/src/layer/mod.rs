@@ -139,7 +139,7 @@ impl ClerkLayer {
                 BackendClient::builder(key)
                     .base_url(config.api_url())
                     .build()
-                    .map_err(|e| ConfigError::invalid("CLERK_SECRET_KEY", &e.to_string()))?,
+                    .map_err(|e| ConfigError::invalid("CLERK_SECRET_KEY", e.to_string()))?,
             ),
             None => None,
         };
@@ -158,7 +158,7 @@ impl ClerkLayer {
         backend: Option<BackendClient>,
     ) -> Self {
         let shared = self.shared_mut();
-        shared.suffix = Some(session.cookie_suffix().clone());
+        shared.suffix = Some(*session.cookie_suffix());
         shared.browser = Some(Arc::new(BrowserSessions {
             config: session,
             retry_verifier,

@@ -300,7 +300,7 @@ async fn resolve_handshake(
                     .instance_key(resolve::kid_of(token).as_deref())
                     .await
                 {
-                    Ok(key) => resolve::verify_handshake_token(token, HandshakeKeys::Pem(&*key)),
+                    Ok(key) => resolve::verify_handshake_token(token, HandshakeKeys::Pem(&key)),
                     Err(error) => Err(HandshakeTokenError { error }),
                 },
             };
