@@ -20,8 +20,12 @@ use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 pub(crate) const FAKE_FAPI_HOST: &str = "clerk.fake-instance.test";
 
 pub(crate) fn publishable_key() -> String {
+    key_with_prefix("pk_live_")
+}
+
+fn key_with_prefix(prefix: &str) -> String {
     format!(
-        "pk_live_{}",
+        "{prefix}{}",
         base64::engine::general_purpose::STANDARD.encode(format!("{FAKE_FAPI_HOST}$"))
     )
 }
@@ -37,6 +41,10 @@ pub(crate) struct ClerkApp {
 
 impl ClerkApp {
     pub(crate) async fn start(mode: HandshakeMode) -> ClerkApp {
+        Self::start_with(publishable_key(), mode).await
+    }
+
+    async fn start_with(publishable_key: String, mode: HandshakeMode) -> ClerkApp {
         let issuer = Arc::new(
             DevIssuer::new()
                 .unwrap()
@@ -44,7 +52,7 @@ impl ClerkApp {
         );
         let fake = FakeInstance::start(issuer.clone(), mode).await;
         let vars: HashMap<&str, String> = HashMap::from([
-            ("CLERK_PUBLISHABLE_KEY", publishable_key()),
+            ("CLERK_PUBLISHABLE_KEY", publishable_key),
             ("CLERK_SECRET_KEY", FAKE_SECRET_KEY.to_owned()),
             ("CLERK_JWT_KEY", issuer.public_key_pem()),
             ("CLERK_API_URL", fake.url.clone()),
@@ -415,5 +423,65 @@ async fn valid_bearer_and_valid_cookie_requests_get_no_clerk_headers() {
         app.fake.requests().len(),
         0,
         "no Clerk call on the plain path"
+    );
+}
+
+#[tokio::test]
+async fn development_handshake_resolves_with_a_307_to_the_clean_url_then_the_fast_path() {
+    let app = ClerkApp::start_with(key_with_prefix("pk_test_"), HandshakeMode::Token).await;
+    // clerk-js keeps the dev-browser token in a cookie.
+    let db = "__clerk_db_jwt=dvb_test";
+    let cookies = format!(
+        "{db}; __session={}; __client_uat={}",
+        app.expired_session(),
+        app.uat()
+    );
+    let first = app
+        .page(&format!("{}/dashboard?x=1", app.url), &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert!(
+        location(&first).contains("__clerk_db_jwt=dvb_test"),
+        "dev handshakes carry the dev browser"
+    );
+    let back = app.client.get(location(&first)).send().await.unwrap();
+    let resolved = app.page(&location(&back), &cookies).send().await.unwrap();
+    // Development: the resolution redirects to the same URL without the handshake parameter.
+    assert_eq!(resolved.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(location(&resolved), format!("{}/dashboard?x=1", app.url));
+    assert_eq!(header(&resolved, "cache-control"), Some("no-store"));
+    let fresh = set_cookies(&resolved);
+    assert_eq!(fresh.len(), 2, "{fresh:?}");
+    let next = app
+        .page(
+            &location(&resolved),
+            &format!("{db}; {}", cookie_pairs(&fresh)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(next.status(), StatusCode::OK);
+    assert_eq!(header(&next, "x-clerk-auth-status"), None);
+    assert!(next.text().await.unwrap().contains(FAKE_USER));
+}
+
+#[tokio::test]
+async fn development_page_without_the_dev_browser_token_handshakes_first() {
+    let app = ClerkApp::start_with(key_with_prefix("pk_test_"), HandshakeMode::Token).await;
+    let token = app.fake.fresh_session();
+    let r = app
+        .page(
+            &format!("{}/dashboard", app.url),
+            &format!("__session={token}; __client_uat={}", app.uat()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(
+        header(&r, "x-clerk-auth-reason"),
+        Some("dev-browser-missing")
     );
 }

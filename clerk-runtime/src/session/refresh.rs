@@ -167,3 +167,43 @@ fn request_headers(parts: &Parts) -> BTreeMap<String, Vec<String>> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::ClerkApiError;
+
+    fn api_error(code: &str) -> BackendError {
+        let e: ClerkApiError = serde_json::from_value(serde_json::json!({
+            "code": code, "message": "m"
+        }))
+        .unwrap();
+        BackendError::Api {
+            status: http::StatusCode::UNPROCESSABLE_ENTITY,
+            errors: vec![e],
+        }
+    }
+
+    #[test]
+    fn clerks_unexpected_error_code_is_fetch_error() {
+        assert_eq!(reason_of(&api_error("unexpected_error")), "fetch-error");
+    }
+
+    #[test]
+    fn another_api_error_code_is_the_reason_itself() {
+        assert_eq!(
+            reason_of(&api_error("refresh_token_invalid")),
+            "refresh_token_invalid"
+        );
+    }
+
+    #[test]
+    fn timeouts_are_fetch_errors_and_other_failures_unexpected_bapi_errors() {
+        assert_eq!(reason_of(&BackendError::Timeout), "fetch-error");
+        let server = BackendError::Server {
+            status: http::StatusCode::BAD_GATEWAY,
+            errors: Vec::new(),
+        };
+        assert_eq!(reason_of(&server), "unexpected-bapi-error");
+    }
+}

@@ -180,3 +180,18 @@ pub fn static_reason(reason: &str) -> &'static str {
         None => r::UNEXPECTED_ERROR,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::static_reason;
+
+    #[test]
+    fn clerk_reasons_map_to_themselves_and_composites_to_their_family() {
+        assert_eq!(static_reason("dev-browser-missing"), "dev-browser-missing");
+        assert_eq!(
+            static_reason("session-token-expired-refresh-refresh_token_invalid"),
+            "session-token-expired"
+        );
+        assert_eq!(static_reason("something-new"), "unexpected-error");
+    }
+}
