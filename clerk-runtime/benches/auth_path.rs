@@ -7,7 +7,11 @@
 //! - `verify/cold`: our full pipeline on a token it has not seen (PEM key);
 //! - `verify/cache_hit`: the same token again;
 //! - `policy/*`: `Auth::has` and `Rule::allows` on a v2 token with 50 permissions;
-//! - `claims/decode*`: payload JSON to `Auth`, including v2 `fpm` decoding.
+//! - `claims/decode*`: payload JSON to `Auth`, including v2 `fpm` decoding;
+//! - `layer/*`: one request through `ClerkLayer`'s service (cached token):
+//!   `cookie_plain` without browser sessions, `cookie_sessions` and
+//!   `bearer_sessions` with them (the fast path that skips Clerk's decision),
+//!   and `anonymous_sessions` (no cookies: the decision runs, signed out).
 //!
 //! Times are thread CPU time, not wall time: the machine this was written on
 //! is shared with builds, and CPU time does not count being preempted. After
@@ -234,6 +238,8 @@ fn bench(c: &mut Criterion<ThreadCpu>) {
         b.iter(|| black_box(&rule).allows(black_box(&auth)))
     });
 
+    bench_layer(c, &fx, token);
+
     let small = payload_of(token);
     let big = payload_of(&fx.big);
     c.bench_function("claims/decode_clerk_shaped", |b| {
@@ -250,6 +256,78 @@ fn bench(c: &mut Criterion<ThreadCpu>) {
     });
     c.bench_function("raw/serde_parse_claims", |b| {
         b.iter(|| serde_json::from_str::<RawClaims>(black_box(&small)).expect("valid"))
+    });
+}
+
+/// The innermost service: 200, empty body, never waits.
+#[derive(Clone)]
+struct Ok200;
+
+impl tower_service::Service<http::Request<()>> for Ok200 {
+    type Response = http::Response<String>;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: http::Request<()>) -> Self::Future {
+        std::future::ready(Ok(http::Response::new(String::new())))
+    }
+}
+
+/// A document navigation to `/dashboard` with `cookie` and/or `bearer`.
+fn page_request(cookie: Option<&str>, bearer: Option<&str>) -> http::Request<()> {
+    let mut r = http::Request::builder()
+        .uri("http://app.example.com/dashboard")
+        .header("host", "app.example.com")
+        .header("sec-fetch-dest", "document")
+        .header("accept", "text/html");
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    if let Some(t) = bearer {
+        r = r.header("authorization", format!("Bearer {t}"));
+    }
+    r.body(()).expect("request")
+}
+
+fn bench_layer(c: &mut Criterion<ThreadCpu>, fx: &Fixture, token: &str) {
+    use clerk_runtime::ClerkLayer;
+    use clerk_runtime::session::SessionConfig;
+    use tower_layer::Layer as _;
+    use tower_service::Service as _;
+
+    // The key of the fixture's issuer, clerk.example.com.
+    const PK: &str = "pk_live_Y2xlcmsuZXhhbXBsZS5jb20k";
+    let verifier = fx.warm_verifier();
+    ready(verifier.verify_at(token, NOW)).expect("valid");
+    ready(verifier.verify_at(token, NOW)).expect("valid");
+    let cookie = format!("__session={token}; __client_uat={}", NOW - 10);
+    let mut plain = ClerkLayer::new(verifier.clone()).layer(Ok200);
+    let sessions_layer = ClerkLayer::new(verifier).browser_sessions(
+        SessionConfig::builder(PK).build().expect("config"),
+        None,
+        None,
+    );
+    let mut sessions = sessions_layer.layer(Ok200);
+    let status = |r: Result<http::Response<String>, _>| r.map(|r| r.status().as_u16());
+    assert_eq!(
+        status(ready(sessions.call(page_request(Some(&cookie), None)))),
+        Ok(200)
+    );
+    c.bench_function("layer/cookie_plain", |b| {
+        b.iter(|| ready(plain.call(black_box(page_request(Some(&cookie), None)))))
+    });
+    c.bench_function("layer/cookie_sessions", |b| {
+        b.iter(|| ready(sessions.call(black_box(page_request(Some(&cookie), None)))))
+    });
+    c.bench_function("layer/bearer_sessions", |b| {
+        b.iter(|| ready(sessions.call(black_box(page_request(None, Some(token))))))
+    });
+    c.bench_function("layer/anonymous_sessions", |b| {
+        b.iter(|| ready(sessions.call(black_box(page_request(None, None)))))
     });
 }
 

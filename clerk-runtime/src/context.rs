@@ -12,6 +12,7 @@ use http::{Extensions, HeaderMap};
 use crate::backend::BackendClient;
 use crate::policy::presets::SessionSettings;
 use crate::ratelimit::{Decision, RouteLimiter};
+use crate::session::SessionConfig;
 use crate::token::source::CookieSuffix;
 use crate::verify::Verifier;
 
@@ -63,6 +64,19 @@ pub(crate) struct Shared {
     pub(crate) settings: Option<SessionSettings>,
     pub(crate) sessions: Option<SessionControl>,
     pub(crate) rate_limiter: Option<Arc<RouteLimiter>>,
+    /// Clerk's browser-session decision on every request, when configured.
+    pub(crate) browser: Option<Arc<BrowserSessions>>,
+}
+
+/// What the layer needs for Clerk's browser sessions (`session::authenticate`).
+#[derive(Debug)]
+pub(crate) struct BrowserSessions {
+    pub(crate) config: SessionConfig,
+    /// Development instances: the verifier with Clerk's one-day skew, for
+    /// the retry of a handshake's session token.
+    pub(crate) retry_verifier: Option<Verifier>,
+    /// Nonce exchange and refresh (§3.1, §5.3); `None` without a secret key.
+    pub(crate) backend: Option<BackendClient>,
 }
 
 /// The layer's Backend API client and verifier, as stored in request extensions.

@@ -55,7 +55,11 @@ pub enum VerifyError {
     /// The Backend API rejected the secret key (HTTP 401).
     #[error("the Backend API rejected the secret key; check CLERK_SECRET_KEY")]
     SecretKeyInvalid,
-    /// `sub` is missing or not a string, or another claim has the wrong type.
+    /// `sub` is missing or not a string (Clerk's `token-verification-failed`:
+    /// "Subject claim (sub) is required and must be a string").
+    #[error("subject claim (sub) is required and must be a string")]
+    InvalidSubject,
+    /// A claim has the wrong type.
     #[error("invalid claims: {0}")]
     InvalidClaims(String),
     /// `aud` does not overlap the configured audience.
@@ -133,7 +137,7 @@ impl VerifyError {
             Self::TypeMismatch(_) => reason::TOKEN_TYPE_MISMATCH,
             Self::UnsupportedAlgorithm(_) => reason::TOKEN_INVALID_ALGORITHM,
             Self::InvalidSignature => reason::TOKEN_INVALID_SIGNATURE,
-            Self::VerificationFailed => reason::TOKEN_VERIFICATION_FAILED,
+            Self::VerificationFailed | Self::InvalidSubject => reason::TOKEN_VERIFICATION_FAILED,
             Self::KidMismatch { .. } => reason::JWK_KID_MISMATCH,
             Self::JwksUnavailable(_) => reason::JWK_REMOTE_FAILED_TO_LOAD,
             Self::JwksInvalid(_) => reason::JWK_REMOTE_INVALID,

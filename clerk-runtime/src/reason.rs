@@ -88,6 +88,20 @@ pub const REFRESH_NON_ELIGIBLE_NON_GET: &str = "non-eligible-non-get";
 pub const REFRESH_NON_ELIGIBLE_NO_REFRESH_COOKIE: &str = "non-eligible-no-refresh-cookie";
 /// Refresh not attempted: no Backend API client configured.
 pub const REFRESH_MISSING_API_CLIENT: &str = "missing-api-client";
+/// Refresh failed: the request carries no session token to refresh.
+pub const REFRESH_MISSING_SESSION_TOKEN: &str = "missing-session-token";
+/// Refresh failed: the expired session token does not decode.
+pub const REFRESH_EXPIRED_TOKEN_DECODE_FAILED: &str = "expired-session-token-decode-failed";
+/// Refresh failed: the expired session token has no `sid`.
+pub const REFRESH_EXPIRED_TOKEN_MISSING_SID: &str = "expired-session-token-missing-sid-claim";
+/// Refresh failed: the Backend API could not be reached (Clerk's `unexpected_error`).
+pub const REFRESH_FETCH_ERROR: &str = "fetch-error";
+/// Refresh failed: the refreshed session token did not verify.
+pub const REFRESH_INVALID_SESSION_TOKEN: &str = "invalid-session-token";
+/// Refresh failed: the Backend API answered without cookies.
+pub const REFRESH_UNEXPECTED_SDK_ERROR: &str = "unexpected-sdk-error";
+/// Refresh failed: the Backend API failed without a Clerk error code.
+pub const REFRESH_UNEXPECTED_BAPI_ERROR: &str = "unexpected-bapi-error";
 
 // --- Session status (ours) ---
 /// A pending session on a route that does not accept one.

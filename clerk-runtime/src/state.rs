@@ -28,6 +28,12 @@ pub enum SignedOutReason {
     /// The cookie token was issued before the client's last sign-in/out
     /// (`__client_uat`): a stale token from before a sign-out.
     IssuedBeforeClientUat,
+    /// The browser-session decision (`session::authenticate`, when the layer
+    /// has a [`SessionConfig`](crate::session::SessionConfig)) said signed
+    /// out, with this reason of Clerk's (e.g. `session-token-and-uat-missing`,
+    /// `dev-browser-missing`, or a handshake reason when no handshake was
+    /// possible: an API request, or the redirect-loop limit).
+    Session(&'static str),
 }
 
 impl SignedOutReason {
@@ -37,6 +43,22 @@ impl SignedOutReason {
             SignedOutReason::NoToken => reason::SESSION_TOKEN_MISSING,
             SignedOutReason::ClientUatMissing => reason::SESSION_TOKEN_BUT_NO_CLIENT_UAT,
             SignedOutReason::IssuedBeforeClientUat => reason::SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT,
+            SignedOutReason::Session(reason) => reason,
+        }
+    }
+
+    /// Whether the request presented a session at all (an RFC 6750
+    /// `invalid_token` rather than a bare challenge).
+    pub fn token_present(&self) -> bool {
+        match self {
+            SignedOutReason::NoToken => false,
+            SignedOutReason::Session(r) => !matches!(
+                *r,
+                reason::SESSION_TOKEN_AND_UAT_MISSING
+                    | reason::SESSION_TOKEN_MISSING
+                    | reason::CLIENT_UAT_BUT_NO_SESSION_TOKEN
+            ),
+            _ => true,
         }
     }
 }

@@ -2,10 +2,37 @@
 
 use axum::response::Html;
 use clerk_runtime::Auth;
-use maud::{DOCTYPE, Markup, html};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-/// Wraps `body` in the layout: title, navigation, sign-in state.
-pub(crate) fn page(title: &str, auth: Option<&Auth>, body: Markup) -> Html<String> {
+use crate::AppState;
+
+/// Loads Clerk once both bundles ran, then mounts Clerk's components into
+/// the placeholders a page has (`#clerk-user-button`, `#clerk-org-switcher`,
+/// `#clerk-sign-in`, `#clerk-sign-up`) and signs out through Clerk's SDK.
+/// clerk-js keeps `__session` fresh while the page is open; the handshake
+/// covers page loads in between.
+const CLERK_BOOT: &str = r#"window.addEventListener('load', async () => {
+  const clerk = window.Clerk;
+  if (!clerk || typeof clerk.load !== 'function') return;
+  await clerk.load({ ui: { ClerkUI: window.__internal_ClerkUICtor } });
+  const mount = (id, f) => { const el = document.getElementById(id); if (el) f(el); };
+  mount('clerk-user-button', (el) => clerk.mountUserButton(el));
+  mount('clerk-org-switcher', (el) => clerk.mountOrganizationSwitcher(el));
+  mount('clerk-sign-in', (el) => clerk.mountSignIn(el, { forceRedirectUrl: el.dataset.redirectUrl, signUpUrl: '/sign-up' }));
+  mount('clerk-sign-up', (el) => clerk.mountSignUp(el, { forceRedirectUrl: el.dataset.redirectUrl, signInUrl: '/sign-in' }));
+  mount('clerk-sign-out', (el) => el.addEventListener('click', () => clerk.signOut({ redirectUrl: '/' })));
+});"#;
+
+/// Wraps `body` in the layout: title, navigation, sign-in state. In Clerk
+/// mode with a publishable key, the head loads Clerk's browser SDK and the
+/// navigation shows Clerk's user button and organization switcher.
+pub(crate) fn page(
+    state: &AppState,
+    title: &str,
+    auth: Option<&Auth>,
+    body: Markup,
+) -> Html<String> {
+    let clerk = state.clerk_browser();
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -14,6 +41,10 @@ pub(crate) fn page(title: &str, auth: Option<&Auth>, body: Markup) -> Html<Strin
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · clerk-runtime example" }
                 style { (STYLE) }
+                @if let Some(sdk) = clerk {
+                    (PreEscaped(sdk.script_tags(None)))
+                    script { (PreEscaped(CLERK_BOOT)) }
+                }
             }
             body {
                 nav {
@@ -21,7 +52,12 @@ pub(crate) fn page(title: &str, auth: Option<&Auth>, body: Markup) -> Html<Strin
                     a href="/pricing" { "Pricing" } " "
                     a href="/dashboard" { "Dashboard" } " "
                     a href="/sessions" { "Sessions" } " "
-                    @if let Some(auth) = auth {
+                    @if let (Some(auth), Some(_)) = (auth, clerk) {
+                        span.who { "Signed in as " code #who { (auth.user_id()) } }
+                        div #clerk-org-switcher {}
+                        div #clerk-user-button {}
+                        button #clerk-sign-out type="button" { "Sign out" }
+                    } @else if let Some(auth) = auth {
                         span.who { "Signed in as " code #who { (auth.user_id()) } }
                         form.inline method="post" action="/sign-out" {
                             button #sign-out type="submit" { "Sign out" }

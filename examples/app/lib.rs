@@ -21,6 +21,8 @@ pub mod signin;
 use std::sync::Arc;
 
 use clerk_runtime::backend::{BackendClient, BackendError};
+use clerk_runtime::session::SessionConfig;
+use clerk_runtime::session::script::BrowserSdk;
 use clerk_runtime::{
     ClerkConfig, ClerkLayer, ConfigError, Route, Routes, TokenKind, Verifier, routes,
 };
@@ -84,6 +86,9 @@ pub struct ClerkMode {
     pub template: String,
     /// External sign-in URL (`CLERK_SIGN_IN_URL`), e.g. the Account Portal.
     pub sign_in_url: Option<String>,
+    /// Clerk's browser SDK, with `CLERK_PUBLISHABLE_KEY`: pages load it and
+    /// mount Clerk's components.
+    pub browser: Option<BrowserSdk>,
 }
 
 /// Shared state of every handler. Cheap to clone.
@@ -118,6 +123,14 @@ impl AppState {
             Mode::Clerk(_) => None,
         }
     }
+
+    /// Clerk's browser SDK, in Clerk mode with a publishable key.
+    pub fn clerk_browser(&self) -> Option<&BrowserSdk> {
+        match &self.mode {
+            Mode::Clerk(clerk) => clerk.browser.as_ref(),
+            Mode::Dev(_) => None,
+        }
+    }
 }
 
 /// How to start the app.
@@ -138,6 +151,9 @@ pub struct Settings {
     pub webhook_secret: Option<String>,
     /// `REDIS_URL`: several instances share rate limits and revocations.
     pub redis_url: Option<String>,
+    /// Browser sessions (handshake, satellites, proxy), in Clerk mode with
+    /// `CLERK_PUBLISHABLE_KEY`.
+    pub session: Option<SessionConfig>,
 }
 
 /// The dev mode's webhook signing secret: public, for trying webhooks
@@ -155,6 +171,7 @@ impl Settings {
             sign_in_url: None,
             webhook_secret: Some(DEV_WEBHOOK_SECRET.into()),
             redis_url: None,
+            session: None,
         }
     }
 
@@ -173,6 +190,10 @@ impl Settings {
         } else {
             None
         };
+        let session = match (&clerk, var("CLERK_PUBLISHABLE_KEY")) {
+            (Some(_), Some(_)) => Some(SessionConfig::from_lookup(&lookup)?),
+            _ => None,
+        };
         let dev_mode = clerk.is_none();
         Ok(Settings {
             database: var("DATABASE_URL").unwrap_or_else(|| db::DEFAULT_DATABASE.into()),
@@ -180,6 +201,7 @@ impl Settings {
             template: var("CLERK_JWT_TEMPLATE").unwrap_or_else(|| dev::TEMPLATE_NAME.into()),
             template_audience: var("CLERK_TEMPLATE_AUDIENCE"),
             sign_in_url: var("CLERK_SIGN_IN_URL"),
+            session,
             webhook_secret: var("CLERK_WEBHOOK_SIGNING_SECRET")
                 .or_else(|| dev_mode.then(|| DEV_WEBHOOK_SECRET.to_owned())),
             redis_url: var("REDIS_URL"),
@@ -210,9 +232,13 @@ impl App {
                 (Mode::Dev(dev), layer, template)
             }
             Some(config) => {
-                // Exactly what `ClerkLayer::from_env()` builds; the config is
-                // also needed for the Backend API and the template verifier.
-                let layer = ClerkLayer::from_config(config)?;
+                // What `ClerkLayer::from_env()` builds; the config is also
+                // needed for the Backend API and the template verifier.
+                let layer = match &settings.session {
+                    Some(session) => ClerkLayer::new(config.verifier()?)
+                        .clerk_sessions(config, session.clone())?,
+                    None => ClerkLayer::from_config(config)?,
+                };
                 let verifier = layer.verifier().clone();
                 let mut template = config.verifier_builder().kind(TokenKind::Template);
                 if let Some(aud) = &settings.template_audience {
@@ -234,6 +260,7 @@ impl App {
                     backend,
                     template: settings.template.clone(),
                     sign_in_url: settings.sign_in_url.clone(),
+                    browser: settings.session.as_ref().map(BrowserSdk::new),
                 });
                 (mode, layer, template.build()?)
             }

@@ -23,6 +23,7 @@ pub fn may_open(auth: &Auth, path: &str) -> bool {
 pub async fn index(auth: Option<Auth>, State(state): State<AppState>) -> Html<String> {
     let dev = matches!(state.mode, Mode::Dev(_));
     page(
+        &state,
         "Home",
         auth.as_ref(),
         html! {
@@ -40,8 +41,9 @@ pub async fn index(auth: Option<Auth>, State(state): State<AppState>) -> Html<St
 
 /// Pricing: public.
 #[public]
-pub async fn pricing(auth: Option<Auth>) -> Html<String> {
+pub async fn pricing(auth: Option<Auth>, State(state): State<AppState>) -> Html<String> {
     page(
+        &state,
         "Pricing",
         auth.as_ref(),
         html! {
@@ -56,10 +58,14 @@ pub async fn pricing(auth: Option<Auth>) -> Html<String> {
 
 /// Where a signed-in browser lacking a role lands (the layer's unauthorized URL).
 #[public]
-pub async fn unauthorized(auth: Option<Auth>) -> (http::StatusCode, Html<String>) {
+pub async fn unauthorized(
+    auth: Option<Auth>,
+    State(state): State<AppState>,
+) -> (http::StatusCode, Html<String>) {
     (
         http::StatusCode::FORBIDDEN,
         page(
+            &state,
             "Not allowed",
             auth.as_ref(),
             html! {
@@ -77,6 +83,7 @@ pub async fn dashboard(auth: Auth, State(state): State<AppState>) -> Html<String
     let items = state.db.list_items(Scope::of(&auth)).await;
     let org = auth.org();
     page(
+        &state,
         "Dashboard",
         Some(&auth),
         html! {
@@ -113,8 +120,9 @@ pub async fn dashboard(auth: Auth, State(state): State<AppState>) -> Html<String
 
 /// Admin area: `org:admin` only.
 #[protect(role = "org:admin")]
-pub async fn admin(auth: Auth) -> Html<String> {
+pub async fn admin(auth: Auth, State(state): State<AppState>) -> Html<String> {
     page(
+        &state,
         "Admin",
         Some(&auth),
         html! {
@@ -126,8 +134,13 @@ pub async fn admin(auth: Auth) -> Html<String> {
 
 /// Any page under `/admin/`: `org:admin` only.
 #[protect(role = "org:admin")]
-pub async fn admin_section(auth: Auth, Path(rest): Path<String>) -> Html<String> {
+pub async fn admin_section(
+    auth: Auth,
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+) -> Html<String> {
     page(
+        &state,
         "Admin",
         Some(&auth),
         html! { p #admin { "Admin section: " code { (rest) } } },

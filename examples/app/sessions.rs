@@ -122,7 +122,7 @@ pub async fn sessions_page(auth: Auth, State(state): State<AppState>) -> Respons
             }
         }
     };
-    page("Sessions", Some(&auth), body).into_response()
+    page(&state, "Sessions", Some(&auth), body).into_response()
 }
 
 fn org_switcher(auth: &Auth, can_switch: bool) -> Markup {

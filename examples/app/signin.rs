@@ -32,23 +32,30 @@ pub async fn sign_in_page(
 ) -> Html<String> {
     let redirect = query.redirect_url.unwrap_or_else(|| "/dashboard".into());
     let Mode::Clerk(clerk) = &state.mode else {
-        return dev_sign_in_form(auth.as_ref(), &redirect);
+        return dev_sign_in_form(&state, auth.as_ref(), &redirect);
     };
     page(
+        &state,
         "Sign in",
         auth.as_ref(),
         html! {
+            @if clerk.browser.is_some() {
+                // Clerk's <SignIn/>, mounted by the layout's script.
+                div #clerk-sign-in data-redirect-url=(redirect) {}
+            } @else {
             @match &clerk.sign_in_url {
                 Some(url) => p { a #clerk-sign-in href=(with_query(url, "redirect_url", &redirect)) { "Sign in with Clerk" } },
                 None => p { "Set " code { "CLERK_SIGN_IN_URL" } " to your Clerk Account Portal sign-in URL (e.g. https://accounts.<your-domain>/sign-in)." },
+            }
             }
         },
     )
 }
 
-fn dev_sign_in_form(auth: Option<&Auth>, redirect: &str) -> Html<String> {
+fn dev_sign_in_form(state: &AppState, auth: Option<&Auth>, redirect: &str) -> Html<String> {
     let hours = DEV_TOKEN_LIFETIME.as_secs() / 3600;
     page(
+        state,
         "Sign in (dev)",
         auth,
         html! {
@@ -183,11 +190,16 @@ pub(crate) fn with_session(token: &str, now: i64, response: impl IntoResponse) -
 #[public]
 pub async fn sign_up_page(State(state): State<AppState>, auth: Option<Auth>) -> Html<String> {
     let dev = state.dev().is_some();
+    let clerk_components = state.clerk_browser().is_some();
     page(
+        &state,
         "Sign up",
         auth.as_ref(),
         html! {
-            @if dev {
+            @if clerk_components {
+                // Clerk's <SignUp/>, mounted by the layout's script.
+                div #clerk-sign-up data-redirect-url="/dashboard" {}
+            } @else if dev {
                 p { "Dev mode has a fixed set of users: " a href="/sign-in" { "pick one on the sign-in page" } "." }
             } @else {
                 p { "Sign up happens on Clerk's hosted pages; then come back and " a href="/sign-in" { "sign in" } "." }

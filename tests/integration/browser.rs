@@ -3,8 +3,11 @@
 //! admin link, open `/admin`, sign out, and be sent back to sign-in with
 //! `redirect_url`.
 //!
+//! Also: the example in Clerk mode against a fake Clerk instance, through
+//! the handshake and its loop counter.
+//!
 //! Needs `chromium` and `chromium-driver` (Debian). Without chromedriver the
-//! test says why and passes, unless `CI` is set: then it fails.
+//! tests print "skipped" and why, and pass, unless `CI` is set: then they fail.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -14,7 +17,10 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Map, Value, json};
 
+use clerk_tests::fake_clerk::{FAKE_USER, HandshakeMode};
+
 use crate::example::TestApp;
+use crate::session_layer::ClerkApp;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -22,6 +28,9 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 const DRIVER_START: Duration = Duration::from_secs(20);
 /// How long a page gets to load after a click.
 const PAGE_LOAD: Duration = Duration::from_secs(10);
+
+/// Longer than the `__clerk_redirect_count` cookie lives (`Max-Age=2`).
+const COUNTER_COOKIE_LIFETIME: Duration = Duration::from_millis(2500);
 
 /// A chromedriver process, killed when dropped.
 struct Driver {
@@ -250,15 +259,16 @@ async fn scenario(client: &Client, app: &TestApp) -> Result<(), BoxError> {
     Ok(())
 }
 
-#[tokio::test]
-async fn admin_signs_in_sees_admin_link_opens_admin_and_signs_out() {
+/// A Chromium session over chromedriver, or `None` (with the reason
+/// printed) when chromedriver is missing and `CI` is not set.
+async fn open_browser() -> Option<(Driver, Client, PathBuf)> {
     let Some(binary) = chromedriver() else {
         let why = "chromedriver not found (install Debian's chromium and chromium-driver)";
         if std::env::var_os("CI").is_some() {
             panic!("{why}; CI is set, so the browser test must run");
         }
-        eprintln!("skipping the browser test: {why}");
-        return;
+        eprintln!("skipped: the browser test needs chromedriver: {why}");
+        return None;
     };
     let driver = start_driver(&binary).await.expect("chromedriver starts");
     let profile = std::env::temp_dir().join(format!(
@@ -272,8 +282,16 @@ async fn admin_signs_in_sees_admin_link_opens_admin_and_signs_out() {
         .connect(&driver.url)
         .await
         .expect("a Chromium session");
-    let app = TestApp::start().await;
-    let outcome = scenario(&client, &app).await;
+    Some((driver, client, profile))
+}
+
+/// Ends the session; on a failed scenario saves a screenshot and panics.
+async fn close_browser(
+    driver: Driver,
+    client: Client,
+    profile: PathBuf,
+    outcome: Result<(), BoxError>,
+) {
     if outcome.is_err() {
         let path = screenshot_path();
         match client.screenshot().await {
@@ -296,4 +314,100 @@ async fn admin_signs_in_sees_admin_link_opens_admin_and_signs_out() {
     if let Err(err) = outcome {
         panic!("browser scenario failed: {err}");
     }
+}
+
+#[tokio::test]
+async fn admin_signs_in_sees_admin_link_opens_admin_and_signs_out() {
+    let Some((driver, client, profile)) = open_browser().await else {
+        return;
+    };
+    let app = TestApp::start().await;
+    let outcome = scenario(&client, &app).await;
+    close_browser(driver, client, profile, outcome).await;
+}
+
+/// Sets `name=value` for the app's origin (the browser must be on it).
+async fn set_cookie(client: &Client, name: &str, value: &str) -> Result<(), BoxError> {
+    // Through the page: chromedriver refuses WebDriver cookies for an IP host.
+    client
+        .execute(
+            "document.cookie = arguments[0];",
+            vec![Value::from(format!("{name}={value}; path=/"))],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Clerk mode against the fake instance: an expired `__session` next to a
+/// `__client_uat` goes through the handshake and lands on the dashboard
+/// signed in; with a Frontend API that never sets fresh cookies the loop
+/// stops at Clerk's counter (3) and the browser ends on sign-in.
+async fn handshake_scenario(client: &Client, app: &ClerkApp) -> Result<(), BoxError> {
+    // On the app's origin first, so cookies can be set for it.
+    client.goto(&format!("{}/pricing", app.url)).await?;
+    set_cookie(client, "__session", &app.expired_session()).await?;
+    set_cookie(
+        client,
+        "__client_uat",
+        &(app.issuer.now() - 900).to_string(),
+    )
+    .await?;
+
+    client.goto(&format!("{}/dashboard", app.url)).await?;
+    wait_for(client, "#user-id").await?;
+    check(
+        path_of(client).await? == "/dashboard",
+        "handshake did not land on the dashboard",
+    )
+    .await?;
+    let user = client.find(Locator::Css("#user-id")).await?.text().await?;
+    check(
+        user == FAKE_USER,
+        "dashboard does not show the handshake's user",
+    )
+    .await?;
+    check(
+        app.fake.count("GET", "/v1/client/handshake") == 1,
+        "expected exactly one handshake round trip",
+    )
+    .await?;
+    let fresh = client.get_named_cookie("__session").await?;
+    check(
+        fresh.value() != app.expired_session().as_str() && !fresh.value().is_empty(),
+        "the browser did not keep the fresh __session",
+    )
+    .await?;
+
+    // A broken instance: the handshake never sets fresh cookies. Later than
+    // the counter cookie's 2 s Max-Age, so the count starts from 0 again.
+    tokio::time::sleep(COUNTER_COOKIE_LIFETIME).await;
+    app.fake.set_mode(HandshakeMode::Fail);
+    set_cookie(client, "__session", &app.expired_session()).await?;
+    client.goto(&format!("{}/dashboard", app.url)).await?;
+    wait_for(client, "#sign-in-link").await?;
+    check(
+        path_of(client).await? == "/sign-in",
+        "the loop did not end on sign-in",
+    )
+    .await?;
+    let handshakes = app.fake.count("GET", "/v1/client/handshake");
+    check(
+        handshakes == 1 + 3,
+        &format!(
+            "the loop did not stop after Clerk's 3 redirects ({} handshakes)",
+            handshakes - 1
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn expired_session_handshakes_to_the_dashboard_and_a_broken_instance_stops_at_the_counter() {
+    let Some((driver, client, profile)) = open_browser().await else {
+        return;
+    };
+    let app = ClerkApp::start(HandshakeMode::Token).await;
+    let outcome = handshake_scenario(&client, &app).await;
+    close_browser(driver, client, profile, outcome).await;
 }

@@ -38,13 +38,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
         "we check `iss` against the instance's Frontend API (SECURITY.md); Clerk's JS SDK does          not, and signs in a validly signed session token with an empty `iss`",
     ),
     (
-        "prod-cookie-no-sub-L1226",
-        "signed-out/token-verification-failed",
-        "signed-out/token-invalid",
-        "our verifier reports a signed token whose `sub` is not a string as token-invalid (claims \
-         of the wrong type), Clerk as token-verification-failed; both sign out",
-    ),
-    (
         "prod-cookie-rs384",
         "signed-out/token-verification-failed",
         "signed-out/token-invalid-algorithm",
@@ -314,6 +307,7 @@ impl Case {
             retry_verifier: config.is_development().then_some(&retry),
             handshake_keys: Some(HandshakeKeys::Pem(&key)),
             payloads: payloads.as_ref().map(|p| p as &dyn HandshakePayloadSource),
+            refresher: None,
         };
         session::authenticate(&self.parts(), &config, edge, T).await
     }

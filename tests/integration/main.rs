@@ -16,6 +16,7 @@ mod presets;
 mod ratelimit_routes;
 mod readme;
 mod routes;
+mod session_layer;
 mod sessions;
 mod templates;
 mod verify;

@@ -235,10 +235,13 @@ async fn non_numeric_exp_is_invalid() {
 }
 
 #[tokio::test]
-async fn non_string_sub_is_invalid() {
+async fn non_string_sub_is_token_verification_failed_as_in_clerk() {
     let mut c = claims();
     c.insert("sub".into(), json!(42));
-    assert_eq!(reason(&verifier(), &raw(c), NOW).await, "token-invalid");
+    assert_eq!(
+        reason(&verifier(), &raw(c), NOW).await,
+        "token-verification-failed"
+    );
 }
 
 fn azp_verifier() -> Verifier {

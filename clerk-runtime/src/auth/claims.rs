@@ -109,7 +109,7 @@ impl ClaimError {
 /// A type built from a session's custom claims, for the `Claims<T>` extractor.
 ///
 /// ```
-/// use clerk_runtime::auth::{ClaimError, ClaimSet, FromClaims};
+/// use clerk_runtime::{ClaimError, ClaimSet, FromClaims};
 ///
 /// struct Tenant(String);
 ///

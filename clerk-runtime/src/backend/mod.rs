@@ -35,5 +35,5 @@ pub use client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES, RetryPolicy,
 };
 pub use error::{BackendError, ClerkApiError};
-pub use sessions::{ApiSessionStatus, ListSessions, MAX_LIST_LIMIT, Session};
+pub use sessions::{ApiSessionStatus, ListSessions, MAX_LIST_LIMIT, RefreshSession, Session};
 pub use users::{EmailAddress, User};

@@ -222,7 +222,67 @@ enum SessionList {
     Bare(Vec<Session>),
 }
 
+/// The body of `POST /v1/sessions/{id}/refresh` in cookie format, as
+/// `@clerk/backend`'s `refreshSession` sends it when a page request carries
+/// an expired `__session` and a `__refresh_<suffix>` cookie.
+///
+/// `Debug` redacts both tokens and the request headers.
+#[derive(Clone, Serialize)]
+pub struct RefreshSession {
+    /// The expired session token.
+    pub expired_token: String,
+    /// The value of the `__refresh_<suffix>` cookie.
+    pub refresh_token: String,
+    /// The request's public origin (`https://app.example.com`).
+    pub request_origin: String,
+    /// The request's headers, each as a one-element list (Clerk's shape).
+    pub request_headers: std::collections::BTreeMap<String, Vec<String>>,
+    /// Sent as the query `suffixed_cookies=true` when true, dropped otherwise.
+    #[serde(skip)]
+    pub suffixed_cookies: bool,
+}
+
+impl fmt::Debug for RefreshSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshSession")
+            .field("request_origin", &self.request_origin)
+            .field("suffixed_cookies", &self.suffixed_cookies)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `{"object":"cookies","cookies":[...]}`
+#[derive(Deserialize)]
+struct CookiesBody {
+    cookies: Vec<String>,
+}
+
 impl BackendClient {
+    /// Refreshes an expired session token with the refresh cookie
+    /// (`POST /v1/sessions/{id}/refresh`, `format: cookie`) and returns the
+    /// Set-Cookie directives Clerk answers with (a fresh `__session`).
+    ///
+    /// Not retried after a lost connection: a refresh token may be single use.
+    pub async fn refresh_session(
+        &self,
+        session_id: &str,
+        params: &RefreshSession,
+    ) -> Result<Vec<String>, BackendError> {
+        let id = segment("session id", session_id)?;
+        let mut call = Call::post(format!("/sessions/{id}/refresh"), false);
+        if params.suffixed_cookies {
+            call.query.push(("suffixed_cookies", "true".to_owned()));
+        }
+        let mut body = serde_json::to_value(params).map_err(|e| {
+            BackendError::InvalidArgument(format!("refresh body does not serialise: {e}"))
+        })?;
+        if let Some(map) = body.as_object_mut() {
+            map.insert("format".into(), "cookie".into());
+        }
+        call.body = Some(body);
+        Ok(self.call::<CookiesBody>(call).await?.cookies)
+    }
+
     /// Lists sessions (`GET /v1/sessions`).
     pub async fn list_sessions(&self, query: &ListSessions) -> Result<Vec<Session>, BackendError> {
         Ok(self.list_page(query).await?.0)

@@ -56,3 +56,24 @@ impl BackendClient {
         Ok(body.jwt)
     }
 }
+
+/// `{"directives":["<Set-Cookie>", ...]}`
+#[derive(Deserialize)]
+struct HandshakePayload {
+    directives: Vec<String>,
+}
+
+impl BackendClient {
+    /// Exchanges a handshake nonce for its Set-Cookie directives
+    /// (`GET /v1/clients/handshake_payload?nonce=…`), as Clerk's SDK does
+    /// when the Frontend API sends a browser back with
+    /// `__clerk_handshake_nonce`.
+    pub async fn handshake_payload(&self, nonce: &str) -> Result<Vec<String>, BackendError> {
+        if nonce.is_empty() {
+            return Err(BackendError::InvalidArgument("nonce is empty".into()));
+        }
+        let mut call = Call::get("/clients/handshake_payload".to_owned());
+        call.query.push(("nonce", nonce.to_owned()));
+        Ok(self.call::<HandshakePayload>(call).await?.directives)
+    }
+}

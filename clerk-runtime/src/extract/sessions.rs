@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! use axum::Json;
-//! use clerk_runtime::extract::sessions::{SessionInfo, Sessions, SessionsError};
+//! use clerk_runtime::extract::{SessionInfo, Sessions, SessionsError};
 //!
 //! async fn sign_out(sessions: Sessions) -> Result<(), SessionsError> {
 //!     sessions.sign_out().await.map(drop)

@@ -4,6 +4,20 @@
 //! The last link of the request's path: it depends on everything, and
 //! nothing depends on it.
 //!
+//! # Browser sessions
+//!
+//! With a [`SessionConfig`] ([`ClerkLayer::from_env`] / [`ClerkLayer::from_config`]
+//! when a publishable key is set, or [`ClerkLayer::browser_sessions`]) every
+//! request, `#[public]` pages included, goes through Clerk's decision
+//! ([`session::authenticate`](crate::session::authenticate)), as Clerk's
+//! framework integrations apply it (`clerk-handshake.md` §6): a result with
+//! a `Location` (a handshake, a satellite sync, a development handshake
+//! resolution) is a 307 with an empty body and all of the state's headers;
+//! otherwise the handler runs and the state's headers are appended to its
+//! response. A request that is plainly signed in (a verified Bearer token,
+//! or a verified cookie with its `__client_uat` and nothing that could make
+//! Clerk decide otherwise) skips the decision and costs what it did before.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), clerk_runtime::Error> {
 //! use clerk_runtime::layer::ClerkLayer;
@@ -21,22 +35,34 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{HeaderMap, Request};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::backend::BackendClient;
 use crate::config::ClerkConfig;
-use crate::context::{LayerContext, ResponseConfig, ResponseMode, SessionControl, Shared};
+use crate::context::{
+    BrowserSessions, LayerContext, ResponseConfig, ResponseMode, SessionControl, Shared,
+};
 #[cfg(feature = "dev")]
 use crate::dev::DevIssuer;
 use crate::error::{ConfigError, Error, VerifyError};
 use crate::extract::USER_ID_HEADER;
 use crate::policy::presets::{SessionPreset, SessionSettings};
 use crate::ratelimit::{RouteLimiter, insert_headers};
+use crate::session::{
+    self, HandshakePayloadSource, Outcome, SessionConfig, SessionEdge, SessionRefresher,
+    SessionState,
+};
 use crate::state::{AuthState, SignedOutReason};
-use crate::token::source::{CookieSuffix, TokenSource, token_source};
+use crate::token::source::{
+    CookieNames, CookieSuffix, TokenSource, token_source, token_source_and_names,
+};
 use crate::verify::Verifier;
+
+/// Skew of the development handshake retry (Clerk's `86_400_000` ms).
+const DEV_RETRY_SKEW: std::time::Duration =
+    std::time::Duration::from_secs(session::names::value::DEV_HANDSHAKE_RETRY_SKEW_SECS);
 
 /// Tower layer that authenticates every request once (see the module docs).
 ///
@@ -59,23 +85,86 @@ impl ClerkLayer {
                 settings: None,
                 sessions: None,
                 rate_limiter: None,
+                browser: None,
             }),
         }
     }
 
-    /// A layer configured from the `CLERK_*` environment variables, with the
-    /// cookie suffix of `CLERK_PUBLISHABLE_KEY` when it is set.
+    /// A layer configured from the `CLERK_*` environment variables. When
+    /// `CLERK_PUBLISHABLE_KEY` is set it applies Clerk's browser-session
+    /// decision with the multi-domain variables of
+    /// [`SessionConfig::from_env`] (`CLERK_DOMAIN`, `CLERK_IS_SATELLITE`,
+    /// `CLERK_PROXY_URL`, `CLERK_SIGN_IN_URL`, `CLERK_SIGN_UP_URL`).
     pub fn from_env() -> Result<Self, Error> {
-        Ok(Self::from_config(&ClerkConfig::from_env()?)?)
+        let config = ClerkConfig::from_env()?;
+        let layer = Self::new(config.verifier()?);
+        Ok(match config.publishable_key() {
+            Some(_) => layer.clerk_sessions(&config, SessionConfig::from_env()?)?,
+            None => layer,
+        })
     }
 
-    /// A layer for `config`, with the cookie suffix of its publishable key.
+    /// A layer for `config`. With a publishable key it applies Clerk's
+    /// browser-session decision for that key (no satellite or proxy: use
+    /// [`ClerkLayer::clerk_sessions`] for those).
     pub fn from_config(config: &ClerkConfig) -> Result<Self, ConfigError> {
         let layer = Self::new(config.verifier()?);
         Ok(match config.publishable_key() {
-            Some(key) => layer.publishable_key(key),
+            Some(key) => layer.clerk_sessions(config, SessionConfig::builder(key).build()?)?,
             None => layer,
         })
+    }
+
+    /// Apply Clerk's browser-session decision with `session`, taking from
+    /// `config` what it needs besides: the one-day-skew verifier of
+    /// development handshakes, and with a secret key the Backend API for
+    /// nonces and refresh.
+    pub fn clerk_sessions(
+        self,
+        config: &ClerkConfig,
+        session: SessionConfig,
+    ) -> Result<Self, ConfigError> {
+        let retry = if session.is_development() {
+            Some(
+                config
+                    .verifier_builder()
+                    .clock_skew(DEV_RETRY_SKEW)
+                    .build()?,
+            )
+        } else {
+            None
+        };
+        let backend = match config.secret_key() {
+            Some(key) => Some(
+                BackendClient::builder(key)
+                    .base_url(config.api_url())
+                    .build()
+                    .map_err(|e| ConfigError::invalid("CLERK_SECRET_KEY", e.to_string()))?,
+            ),
+            None => None,
+        };
+        Ok(self.browser_sessions(session, retry, backend))
+    }
+
+    /// Apply Clerk's browser-session decision (see the module docs) with
+    /// `session`. `retry_verifier`: development only, this layer's verifier
+    /// with a one-day clock skew (Clerk retries a handshake's session token
+    /// with it). `backend`: nonce exchange and refresh; without it a nonce
+    /// resolves to nothing and a refresh fails with `missing-api-client`.
+    pub fn browser_sessions(
+        mut self,
+        session: SessionConfig,
+        retry_verifier: Option<Verifier>,
+        backend: Option<BackendClient>,
+    ) -> Self {
+        let shared = self.shared_mut();
+        shared.suffix = Some(*session.cookie_suffix());
+        shared.browser = Some(Arc::new(BrowserSessions {
+            config: session,
+            retry_verifier,
+            backend,
+        }));
+        self
     }
 
     /// A layer accepting the tokens of a local [`DevIssuer`] (networkless:
@@ -194,6 +283,7 @@ where
     S: Service<Request<B>, Response = http::Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
+    ResBody: Default + Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -211,7 +301,24 @@ where
         Box::pin(async move {
             // Only the guard may say who the user is.
             request.headers_mut().remove(USER_ID_HEADER);
-            let state = shared.authenticate(request.headers()).await;
+            let (state, session_state) = match &shared.browser {
+                None => (shared.authenticate(request.headers()).await, None),
+                Some(browser) => match shared
+                    .fast_signed_in(request.headers(), request.uri(), &browser.config)
+                    .await
+                {
+                    Some(state) => (state, None),
+                    None => {
+                        let (parts, body) = request.into_parts();
+                        let decided = shared.decide(browser, &parts).await;
+                        request = Request::from_parts(parts, body);
+                        match decided {
+                            Decided::Respond(response) => return Ok(response),
+                            Decided::Continue(state, session) => (state, Some(session)),
+                        }
+                    }
+                },
+            };
             let context = LayerContext::new(shared);
             let extensions = request.extensions_mut();
             extensions.insert(state);
@@ -220,12 +327,116 @@ where
             if let Some(decision) = context.decision() {
                 insert_headers(decision, response.headers_mut());
             }
+            if let Some(session) = session_state {
+                append_state_headers(&session, response.headers_mut());
+            }
             Ok(response)
         })
     }
 }
 
+/// What the browser-session decision leaves the layer to do.
+enum Decided<R> {
+    /// Answer without running the handler (a 307, or a 500 Clerk would throw).
+    Respond(R),
+    /// Run the handler with this state, then append the session's headers.
+    Continue(AuthState, SessionState),
+}
+
 impl Shared {
+    /// The signed-in state of a request whose Clerk decision is certainly
+    /// "signed in, no headers", found as cheaply as without browser
+    /// sessions; `None` when the full decision must run.
+    async fn fast_signed_in(
+        &self,
+        headers: &HeaderMap,
+        uri: &http::Uri,
+        config: &SessionConfig,
+    ) -> Option<AuthState> {
+        let (source, names) = token_source_and_names(headers, self.suffix.as_ref());
+        let (token, client_uat) = match source {
+            TokenSource::Header(token) => (token, None),
+            TokenSource::Cookie {
+                token,
+                client_uat: Some(uat @ 1..),
+            } => (token, Some(uat)),
+            _ => return None,
+        };
+        if client_uat.is_some() && !cookie_path_is_plain(names, headers, uri, config) {
+            return None;
+        }
+        let auth = self.verifier.verify(token).await.ok()?;
+        if client_uat.is_some_and(|uat| auth.issued_at().is_none_or(|iat| iat < uat)) {
+            return None;
+        }
+        Some(
+            match self.settings.and_then(|s| s.token_lifetime_error(&auth)) {
+                Some(error) => failed(error, "session"),
+                None => AuthState::SignedIn(auth),
+            },
+        )
+    }
+
+    /// Clerk's decision for a request the fast path could not settle.
+    async fn decide<R: Default>(
+        &self,
+        browser: &BrowserSessions,
+        parts: &http::request::Parts,
+    ) -> Decided<Response<R>> {
+        let edge = SessionEdge {
+            verifier: &self.verifier,
+            retry_verifier: browser.retry_verifier.as_ref(),
+            handshake_keys: None,
+            payloads: browser
+                .backend
+                .as_ref()
+                .map(|b| b as &dyn HandshakePayloadSource),
+            refresher: browser.backend.as_ref().map(|b| b as &dyn SessionRefresher),
+        };
+        let now = self.verifier.now();
+        let outcome = match session::authenticate_outcome(parts, &browser.config, edge, now).await {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                // Clerk's SDK throws here; its integrations answer 500.
+                tracing::error!(reason = error.reason(), error = %error, "clerk: browser-session decision failed");
+                let mut response = Response::new(R::default());
+                *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                return Decided::Respond(response);
+            }
+        };
+        if outcome.state.is_redirect() {
+            tracing::debug!(
+                reason = outcome.state.reason(),
+                status = outcome.state.status.as_str(),
+                "clerk: browser-session redirect"
+            );
+            let mut response = Response::new(R::default());
+            *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+            append_state_headers(&outcome.state, response.headers_mut());
+            return Decided::Respond(response);
+        }
+        let state = self.auth_state_of(&outcome);
+        Decided::Continue(state, outcome.state)
+    }
+
+    /// The [`AuthState`] of a decision that lets the handler run.
+    fn auth_state_of(&self, outcome: &Outcome) -> AuthState {
+        if let Some(auth) = &outcome.state.auth {
+            return match self.settings.and_then(|s| s.token_lifetime_error(auth)) {
+                Some(error) => failed(error, "session"),
+                None => AuthState::SignedIn(auth.clone()),
+            };
+        }
+        match &outcome.verify_error {
+            // The verifier's own error: unavailable keys stay a 503, and API
+            // bodies keep their reasons (`token-expired`, ...).
+            Some(error) => failed(error.clone(), "session"),
+            None => signed_out(SignedOutReason::Session(session::static_reason(
+                outcome.state.reason(),
+            ))),
+        }
+    }
+
     async fn authenticate(&self, headers: &HeaderMap) -> AuthState {
         let (token, client_uat, from) = match token_source(headers, self.suffix.as_ref()) {
             TokenSource::None => return AuthState::SignedOut(SignedOutReason::NoToken),
@@ -253,6 +464,62 @@ impl Shared {
                 },
             },
             Err(error) => failed(error, from),
+        }
+    }
+}
+
+/// Whether a cookie request carries nothing that could make Clerk's decision
+/// differ from "verified cookie + uat = signed in": no handshake to resolve,
+/// no Clerk query parameter, no cross-origin document navigation, one kind
+/// of session cookies (suffixed or not, §1.4), and on development instances
+/// the dev-browser cookie of that kind. `names` come from the token scan.
+fn cookie_path_is_plain(
+    names: CookieNames,
+    headers: &HeaderMap,
+    uri: &http::Uri,
+    config: &SessionConfig,
+) -> bool {
+    if config.is_satellite() || names.handshake {
+        return false;
+    }
+    if uri
+        .query()
+        .is_some_and(|q| q.contains("__clerk") || q.contains("__dev_session"))
+    {
+        return false;
+    }
+    if headers.contains_key(http::header::REFERER)
+        && headers
+            .get(session::names::header::SEC_FETCH_DEST)
+            .is_some_and(|v| v.as_bytes() == b"document")
+    {
+        return false;
+    }
+    let suffixed = match (names.unsuffixed, names.suffixed) {
+        (2, 0) => false,
+        (0, 2) => true,
+        _ => return false,
+    };
+    !config.is_development()
+        || if suffixed {
+            names.dev_browser_suffixed
+        } else {
+            names.dev_browser
+        }
+}
+
+/// Appends every header of `state` (each `Set-Cookie` separately), never
+/// replacing one the handler set.
+fn append_state_headers(state: &SessionState, headers: &mut HeaderMap) {
+    for (name, value) in state.response_headers() {
+        match HeaderValue::from_str(value) {
+            Ok(value) => {
+                headers.append(HeaderName::from_static(name), value);
+            }
+            Err(_) => tracing::warn!(
+                header = name,
+                "clerk: session header value is not valid; skipped"
+            ),
         }
     }
 }

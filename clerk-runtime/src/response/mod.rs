@@ -17,7 +17,7 @@ pub use crate::context::ResponseMode;
 use crate::context::{LayerContext, ResponseConfig};
 use crate::policy::admit_session;
 use crate::reason;
-use crate::state::{AuthState, SignedOutReason};
+use crate::state::AuthState;
 
 /// Whether a rejection of this request would render as a page (redirect)
 /// rather than a JSON API error.
@@ -88,7 +88,7 @@ impl RejectionKind {
             },
             AuthState::SignedOut(signed_out) => RejectionKind::Unauthenticated {
                 reason: signed_out.as_str(),
-                token_present: *signed_out != SignedOutReason::NoToken,
+                token_present: signed_out.token_present(),
             },
             AuthState::Failed(error) if error.is_unavailable() => RejectionKind::Unavailable {
                 reason: error.reason(),

@@ -37,8 +37,10 @@ mod decision;
 mod handshake;
 mod js;
 pub mod names;
+pub mod refresh;
 mod request;
 pub mod resolve;
+pub mod script;
 mod state;
 
 use std::future::Future;
@@ -50,9 +52,10 @@ pub use handshake::{
     is_eligible, next_redirect_count_cookie, primary_sync_url, redirect_url, satellite_sync_url,
     without_params,
 };
+pub use refresh::{RefreshError, SessionRefresher};
 pub use request::{SessionRequest, public_url};
 pub use resolve::{HandshakeKeys, HandshakeSource, HandshakeTokenError, Resolution};
-pub use state::{SessionState, Status};
+pub use state::{SessionState, Status, static_reason};
 
 use http::request::Parts;
 
@@ -181,6 +184,16 @@ impl HandshakePayloadSource for BackendHandshakePayload {
     }
 }
 
+impl HandshakePayloadSource for crate::backend::BackendClient {
+    fn handshake_payload<'a>(&'a self, nonce: &'a str) -> PayloadFuture<'a> {
+        Box::pin(async move {
+            crate::backend::BackendClient::handshake_payload(self, nonce)
+                .await
+                .map_err(|e| NonceError(e.to_string()))
+        })
+    }
+}
+
 /// The I/O the decision needs, supplied by the caller.
 #[derive(Clone, Copy)]
 pub struct SessionEdge<'a> {
@@ -189,12 +202,28 @@ pub struct SessionEdge<'a> {
     /// Development only: the same verifier with a one-day clock skew, for
     /// Clerk's retry of a handshake's session token. `None`: no retry.
     pub retry_verifier: Option<&'a Verifier>,
-    /// Keys of handshake tokens. `None`: handshake tokens cannot be
-    /// verified (Clerk's `jwk-failed-to-resolve`).
+    /// Keys of handshake tokens. `None`: the verifier's own instance keys
+    /// ([`Verifier::instance_key`]; FAPI signs handshake tokens with the
+    /// key that signs session tokens, §5.2).
     pub handshake_keys: Option<HandshakeKeys<'a>>,
     /// Nonce exchange. `None`: a nonce resolves to no directives, as a
     /// failed fetch does in Clerk's SDK.
     pub payloads: Option<&'a dyn HandshakePayloadSource>,
+    /// Refresh with the refresh cookie (§5.3). `None`: no Backend API, an
+    /// eligible refresh fails with Clerk's `missing-api-client`.
+    pub refresher: Option<&'a dyn SessionRefresher>,
+}
+
+/// A [`SessionState`] with the verification error behind a signed-out
+/// state, when there was one (the layer keeps it, e.g. to answer 503 when
+/// keys are unavailable rather than "signed out").
+#[derive(Debug)]
+pub struct Outcome {
+    /// The decision.
+    pub state: SessionState,
+    /// Why the session token failed verification, when the state is not
+    /// signed in because of it.
+    pub verify_error: Option<VerifyError>,
 }
 
 /// The whole decision for one request head, as of `now` (unix seconds).
@@ -204,22 +233,45 @@ pub async fn authenticate(
     edge: SessionEdge<'_>,
     now: i64,
 ) -> Result<SessionState, SessionError> {
+    authenticate_outcome(parts, config, edge, now)
+        .await
+        .map(|o| o.state)
+}
+
+/// [`authenticate`], keeping the session token's verification error.
+pub async fn authenticate_outcome(
+    parts: &Parts,
+    config: &SessionConfig,
+    edge: SessionEdge<'_>,
+    now: i64,
+) -> Result<Outcome, SessionError> {
     let req = SessionRequest::from_parts(parts, config, now);
     if let Some(state) = resolve_handshake(&req, config, edge, now).await? {
-        return Ok(state);
+        return Ok(Outcome {
+            state,
+            verify_error: None,
+        });
     }
     let session = match token_to_verify(&req, config)? {
         Some(token) => Some(edge.verifier.verify_at(token, now).await),
         None => None,
     };
-    decide(
-        &req,
-        config,
-        Evidence {
-            session,
-            refresh: None,
-        },
-    )
+    let refresh = match (&session, edge.refresher) {
+        (Some(Err(VerifyError::Expired { .. })), Some(refresher)) if refresh::is_eligible(&req) => {
+            Some(refresh::attempt(parts, &req, refresher, edge.verifier, now).await)
+        }
+        _ => None,
+    };
+    let verify_error = match &session {
+        Some(Err(e)) => Some(e.clone()),
+        _ => None,
+    };
+    let state = decide(&req, config, Evidence { session, refresh })?;
+    let verify_error = verify_error.filter(|_| state.auth.is_none());
+    Ok(Outcome {
+        state,
+        verify_error,
+    })
 }
 
 /// C1: `Some` when the handshake resolved, `None` to fall through.
@@ -243,9 +295,14 @@ async fn resolve_handshake(
         HandshakeSource::Token(token) => {
             let verified = match edge.handshake_keys {
                 Some(keys) => resolve::verify_handshake_token(token, keys),
-                None => Err(HandshakeTokenError {
-                    error: VerifyError::JwksUnavailable("no key for handshake tokens".into()),
-                }),
+                None => match edge
+                    .verifier
+                    .instance_key(resolve::kid_of(token).as_deref())
+                    .await
+                {
+                    Ok(key) => resolve::verify_handshake_token(token, HandshakeKeys::Pem(&key)),
+                    Err(error) => Err(HandshakeTokenError { error }),
+                },
             };
             match verified {
                 Ok(Ok(d)) => d,

@@ -51,6 +51,11 @@ pub enum HandshakeKeys<'k> {
     Set(&'k KeySet),
 }
 
+/// The `kid` of a handshake token's header (unverified), to pick its key.
+pub fn kid_of(token: &str) -> Option<String> {
+    token::decode(token).ok().and_then(|d| d.header.kid)
+}
+
 /// Why a handshake token was refused: Clerk's `TokenVerificationError`s of
 /// `verifyHandshakeToken`, which make a development request fail and a
 /// production request fall through to the usual rules.

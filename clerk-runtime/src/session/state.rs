@@ -137,3 +137,61 @@ impl SessionState {
             )
     }
 }
+
+/// `reason` as one of the crate's `&'static str` reasons (for
+/// [`AuthState`](crate::AuthState), whose reasons are static): Clerk's
+/// `AuthErrorReason`s and token reasons map to themselves, a composite
+/// `session-token-expired-refresh-…` to `session-token-expired`, anything
+/// else to `unexpected-error`. The response header keeps the full string.
+pub fn static_reason(reason: &str) -> &'static str {
+    use crate::reason as r;
+    const KNOWN: &[&str] = &[
+        r::CLIENT_UAT_BUT_NO_SESSION_TOKEN,
+        r::DEV_BROWSER_MISSING,
+        r::DEV_BROWSER_SYNC,
+        r::PRIMARY_RESPONDS_TO_SYNCING,
+        r::PRIMARY_DOMAIN_CROSS_ORIGIN_SYNC,
+        r::SATELLITE_NEEDS_SYNCING,
+        r::SESSION_TOKEN_AND_UAT_MISSING,
+        r::SESSION_TOKEN_MISSING,
+        r::SESSION_TOKEN_EXPIRED,
+        r::SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT,
+        r::SESSION_TOKEN_NBF,
+        r::SESSION_TOKEN_IAT_IN_THE_FUTURE,
+        r::SESSION_TOKEN_BUT_NO_CLIENT_UAT,
+        r::TOKEN_TYPE_MISMATCH,
+        r::UNEXPECTED_ERROR,
+        r::TOKEN_INVALID,
+        r::TOKEN_EXPIRED,
+        r::TOKEN_NOT_ACTIVE_YET,
+        r::TOKEN_IAT_IN_THE_FUTURE,
+        r::TOKEN_INVALID_ALGORITHM,
+        r::TOKEN_INVALID_SIGNATURE,
+        r::TOKEN_VERIFICATION_FAILED,
+        r::TOKEN_INVALID_AUTHORIZED_PARTIES,
+        r::TOKEN_INVALID_ISSUER,
+        r::JWK_KID_MISMATCH,
+        r::JWK_FAILED_TO_RESOLVE,
+        r::JWK_REMOTE_FAILED_TO_LOAD,
+    ];
+    match KNOWN.iter().find(|k| **k == reason) {
+        Some(known) => known,
+        None if reason.starts_with(r::SESSION_TOKEN_EXPIRED) => r::SESSION_TOKEN_EXPIRED,
+        None => r::UNEXPECTED_ERROR,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::static_reason;
+
+    #[test]
+    fn clerk_reasons_map_to_themselves_and_composites_to_their_family() {
+        assert_eq!(static_reason("dev-browser-missing"), "dev-browser-missing");
+        assert_eq!(
+            static_reason("session-token-expired-refresh-refresh_token_invalid"),
+            "session-token-expired"
+        );
+        assert_eq!(static_reason("something-new"), "unexpected-error");
+    }
+}

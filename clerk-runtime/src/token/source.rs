@@ -88,8 +88,38 @@ impl CookieSuffix {
 ///   or `__session`, with `__client_uat_<suffix>` or `__client_uat`, each
 ///   preferring its suffixed name.
 pub fn token_source<'a>(headers: &'a HeaderMap, suffix: Option<&CookieSuffix>) -> TokenSource<'a> {
+    token_source_and_names(headers, suffix).0
+}
+
+/// Which of Clerk's browser-session cookies a request carries, by name
+/// (counted in the same pass that finds the token, so knowing costs nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CookieNames {
+    /// Occurrences of `__session` and `__client_uat`.
+    pub unsuffixed: u8,
+    /// Occurrences of `__session_<suffix>` and `__client_uat_<suffix>`.
+    pub suffixed: u8,
+    /// `__clerk_db_jwt` is present.
+    pub dev_browser: bool,
+    /// `__clerk_db_jwt_<suffix>` is present.
+    pub dev_browser_suffixed: bool,
+    /// A cookie whose name starts with `__clerk_handshake` (token or nonce).
+    pub handshake: bool,
+}
+
+/// DEV_BROWSER and HANDSHAKE cookie names (as in `session::names::cookie`;
+/// token/ sits below session/ and cannot import it).
+const DEV_BROWSER_COOKIE: &str = "__clerk_db_jwt";
+const HANDSHAKE_COOKIE_PREFIX: &str = "__clerk_handshake";
+
+/// [`token_source`], plus the [`CookieNames`] seen (all zero when the
+/// `Authorization` header decides and cookies are not read).
+pub fn token_source_and_names<'a>(
+    headers: &'a HeaderMap,
+    suffix: Option<&CookieSuffix>,
+) -> (TokenSource<'a>, CookieNames) {
     if let Some(token) = bearer_token(headers) {
-        return TokenSource::Header(token);
+        return (TokenSource::Header(token), CookieNames::default());
     }
     let mut cookies = Found::default();
     let mut budget = MAX_COOKIE_BYTES;
@@ -108,13 +138,14 @@ pub fn token_source<'a>(headers: &'a HeaderMap, suffix: Option<&CookieSuffix>) -
             cookies.offer(name.trim(), value.trim(), suffix);
         }
     }
-    match cookies.session() {
+    let source = match cookies.session() {
         Some(token) => TokenSource::Cookie {
             token,
             client_uat: cookies.client_uat().map(|v| v.parse::<i64>().unwrap_or(0)),
         },
         None => TokenSource::None,
-    }
+    };
+    (source, cookies.names)
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {
@@ -127,6 +158,7 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// The cookies we care about, first occurrence of each name wins.
 #[derive(Default)]
 struct Found<'a> {
+    names: CookieNames,
     session: Option<&'a str>,
     session_suffixed: Option<&'a str>,
     client_uat: Option<&'a str>,
@@ -135,18 +167,40 @@ struct Found<'a> {
 
 impl<'a> Found<'a> {
     fn offer(&mut self, name: &str, value: &'a str, suffix: Option<&CookieSuffix>) {
+        let names = &mut self.names;
         let slot = match name {
             SESSION_COOKIE => &mut self.session,
             CLIENT_UAT_COOKIE => &mut self.client_uat,
+            DEV_BROWSER_COOKIE => {
+                names.dev_browser = true;
+                return;
+            }
+            _ if name.starts_with(HANDSHAKE_COOKIE_PREFIX) => {
+                names.handshake = true;
+                return;
+            }
             _ => {
                 let Some(suffix) = suffix else { return };
                 match suffixed_base(name, suffix) {
-                    Some(SESSION_COOKIE) => &mut self.session_suffixed,
-                    Some(CLIENT_UAT_COOKIE) => &mut self.client_uat_suffixed,
+                    Some(SESSION_COOKIE) => {
+                        names.suffixed = names.suffixed.saturating_add(1);
+                        &mut self.session_suffixed
+                    }
+                    Some(CLIENT_UAT_COOKIE) => {
+                        names.suffixed = names.suffixed.saturating_add(1);
+                        &mut self.client_uat_suffixed
+                    }
+                    Some(DEV_BROWSER_COOKIE) => {
+                        names.dev_browser_suffixed = true;
+                        return;
+                    }
                     _ => return,
                 }
             }
         };
+        if matches!(name, SESSION_COOKIE | CLIENT_UAT_COOKIE) {
+            names.unsuffixed = names.unsuffixed.saturating_add(1);
+        }
         if slot.is_none() {
             // Cookie values may be quoted (RFC 6265 `cookie-value`).
             *slot = Some(value.trim_matches('"'));

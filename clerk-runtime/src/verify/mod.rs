@@ -133,6 +133,11 @@ impl Verifier {
         self.verify_at(token, self.now()).await
     }
 
+    /// Unix seconds by this verifier's clock.
+    pub(crate) fn now(&self) -> i64 {
+        time::unix_seconds(&*self.inner.clock)
+    }
+
     /// Verify `token` as of `now` (unix seconds).
     pub async fn verify_at(&self, token: &str, now: i64) -> Result<Auth, VerifyError> {
         // Before the cache lookup: an oversized token must not even be hashed.
@@ -227,9 +232,15 @@ impl Verifier {
             .store(unavailable, Ordering::Relaxed);
     }
 
-    /// The verifier's clock (unix seconds).
-    pub(crate) fn now(&self) -> i64 {
-        time::unix_seconds(&*self.inner.clock)
+    /// The instance key that signs tokens with `kid`: the PEM key (whatever
+    /// the `kid`, as Clerk's `jwtKey`), or the JWKS key, fetched and cached
+    /// exactly as for [`Verifier::verify`]. For other Clerk-signed JWTs of
+    /// the instance, such as handshake tokens (`session::resolve`).
+    pub async fn instance_key(&self, kid: Option<&str>) -> Result<Arc<VerifyingKey>, VerifyError> {
+        match &self.inner.keys {
+            Keys::Static(key) => Ok(Arc::clone(key)),
+            Keys::Remote(remote) => remote.key(kid).await,
+        }
     }
 
     /// Number of JWKS fetch attempts so far (0 for a PEM verifier).

@@ -50,7 +50,7 @@ impl Verifier {
         let raw =
             raw.map_err(|_| VerifyError::InvalidClaims("claims have the wrong types".into()))?;
         if !matches!(raw.sub, Some(Value::String(_))) {
-            return Err(VerifyError::InvalidClaims("sub must be a string".into()));
+            return Err(VerifyError::InvalidSubject);
         }
         // 7. Audience (template tokens).
         if !inner.audience.is_empty() && !audience_matches(raw.aud.as_ref(), &inner.audience) {
