@@ -9,7 +9,7 @@
 //! With a [`SessionConfig`] ([`ClerkLayer::from_env`] / [`ClerkLayer::from_config`]
 //! when a publishable key is set, or [`ClerkLayer::browser_sessions`]) every
 //! request, `#[public]` pages included, goes through Clerk's decision
-//! ([`session::authenticate`](crate::session::authenticate)), as Clerk's
+//! ([`crate::session::authenticate`]), as Clerk's
 //! framework integrations apply it (`clerk-handshake.md` §6): a result with
 //! a `Location` (a handshake, a satellite sync, a development handshake
 //! resolution) is a 307 with an empty body and all of the state's headers;
