@@ -14,9 +14,6 @@
 //! plus our own. Like `oracle.rs`: skipped with a message when the oracle is
 //! not installed, a failure under `CI`.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use axum::http;
 use base64::Engine as _;
 use clerk_runtime::DevIssuer;
@@ -26,6 +23,7 @@ use clerk_runtime::session::{
 };
 use clerk_runtime::verify::Verifier;
 use clerk_runtime::verify::keys::VerifyingKey;
+use clerk_tests::clerk_oracle::{clerk_verdicts, oracle_dir};
 use serde_json::{Value, json};
 
 /// Cases where we answer differently from Clerk's SDK on purpose:
@@ -54,40 +52,6 @@ fn pk_test() -> String {
         "pk_test_{}",
         base64::engine::general_purpose::STANDARD.encode("foo-bar-13.clerk.accounts.dev$")
     )
-}
-
-fn oracle_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oracle");
-    if dir.join("node_modules/@clerk/backend").is_dir() {
-        return Some(dir);
-    }
-    let why = "Clerk's SDK oracle is not installed: run `npm ci` in tests/oracle";
-    assert!(std::env::var_os("CI").is_none(), "{why}");
-    eprintln!("skipping differential test: {why}");
-    None
-}
-
-fn clerk_verdicts(dir: &PathBuf, cases: &[Value]) -> Vec<Value> {
-    use std::io::Write;
-    let mut child = Command::new("node")
-        .arg("handshake.mjs")
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    let input = serde_json::to_vec(cases).expect("cases serialise");
-    child
-        .stdin
-        .take()
-        .expect("stdin piped")
-        .write_all(&input)
-        .expect("write cases");
-    let out = child.wait_with_output().expect("oracle finishes");
-    assert!(out.status.success(), "oracle failed");
-    let verdicts: Vec<Value> = serde_json::from_slice(&out.stdout).expect("oracle prints JSON");
-    assert_eq!(verdicts.len(), cases.len());
-    verdicts
 }
 
 /// The Backend API's nonce exchange, faked the same way on both sides.
@@ -684,7 +648,7 @@ async fn browser_session_decisions_agree_with_clerk_sdk() {
         cases.len()
     );
     let json: Vec<Value> = cases.iter().map(|c| c.oracle_json(&pem)).collect();
-    let verdicts = clerk_verdicts(&dir, &json);
+    let verdicts = clerk_verdicts(&dir, "handshake.mjs", &json);
     let mut agreed = 0;
     let mut pinned = 0;
     let mut failures = Vec::new();

@@ -9,8 +9,6 @@
 //! `.ci/run` installs the oracle (`npm ci` in tests/oracle); locally the tests
 //! skip with a message when it is missing, in CI they fail.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use clerk_runtime::TokenKind;
@@ -18,6 +16,7 @@ use clerk_runtime::auth::Check;
 use clerk_runtime::dev::{DevIssuer, DevSession};
 use clerk_runtime::policy::{FactorLevel, Reverification};
 use clerk_runtime::verify::Verifier;
+use clerk_tests::clerk_oracle::{clerk_verdicts, oracle_dir};
 use serde_json::{Value, json};
 
 /// Cases where we answer differently from Clerk's SDK on purpose:
@@ -56,41 +55,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
 ];
 
 const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
-
-fn oracle_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oracle");
-    if dir.join("node_modules/@clerk/backend").is_dir() {
-        return Some(dir);
-    }
-    let why = "Clerk's SDK oracle is not installed: run `npm ci` in tests/oracle";
-    assert!(std::env::var_os("CI").is_none(), "{why}");
-    eprintln!("skipping differential test: {why}");
-    None
-}
-
-/// Runs Clerk's SDK over `cases` and returns its verdicts, in order.
-fn clerk_verdicts(dir: &PathBuf, cases: &[Value]) -> Vec<Value> {
-    use std::io::Write;
-    let mut child = Command::new("node")
-        .arg("oracle.mjs")
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    let input = serde_json::to_vec(cases).expect("cases serialise");
-    child
-        .stdin
-        .take()
-        .expect("stdin piped")
-        .write_all(&input)
-        .expect("write cases");
-    let out = child.wait_with_output().expect("oracle finishes");
-    assert!(out.status.success(), "oracle failed");
-    let verdicts: Vec<Value> = serde_json::from_slice(&out.stdout).expect("oracle prints JSON");
-    assert_eq!(verdicts.len(), cases.len());
-    verdicts
-}
 
 /// A small deterministic PRNG (xorshift64*), so a failing case reproduces.
 struct Rng(u64);
@@ -308,7 +272,7 @@ async fn claims_and_has_agree_with_clerk_sdk_on_random_sessions() {
         }));
         tokens.push((token, checks));
     }
-    let verdicts = clerk_verdicts(&dir, &cases);
+    let verdicts = clerk_verdicts(&dir, "oracle.mjs", &cases);
     for (((token, checks), clerk), case) in tokens.iter().zip(&verdicts).zip(&cases) {
         let ours = verifier.verify_at(token, T0 + 10).await;
         let id = case["id"].as_str().expect("id");
@@ -337,7 +301,7 @@ async fn time_checks_agree_with_clerk_sdk_at_every_edge() {
                     "nowMs": (T0 + o) * 1000, "checks": [] })
         })
         .collect();
-    let verdicts = clerk_verdicts(&dir, &cases);
+    let verdicts = clerk_verdicts(&dir, "oracle.mjs", &cases);
     for ((o, clerk), case) in offsets.iter().zip(&verdicts).zip(&cases) {
         let ours = verifier.verify_at(&token, T0 + o).await;
         let id = case["id"].as_str().expect("id");
@@ -430,7 +394,7 @@ async fn rejections_agree_with_clerk_sdk() {
                     "nowMs": (now + 1) * 1000, "authorizedParties": parties, "checks": [] })
         })
         .collect();
-    let verdicts = clerk_verdicts(&dir, &oracle_cases);
+    let verdicts = clerk_verdicts(&dir, "oracle.mjs", &oracle_cases);
     for ((id, token, parties), clerk) in cases.iter().zip(&verdicts) {
         let mut builder = Verifier::builder()
             .pem(issuer.public_key_pem())
@@ -517,7 +481,7 @@ async fn categories_agree_with_clerk_sdk() {
             );
         }
     }
-    let verdicts = clerk_verdicts(&dir, &cases);
+    let verdicts = clerk_verdicts(&dir, "oracle.mjs", &cases);
     let session = Verifier::builder()
         .pem(issuer.public_key_pem())
         .build()

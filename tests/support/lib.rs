@@ -1,5 +1,6 @@
 //! Shared helpers of the integration tests.
 
+pub mod clerk_oracle;
 pub mod fake_clerk;
 pub mod jwks_server;
 pub mod raw_http;
