@@ -20,6 +20,8 @@ pub mod error;
 pub mod extract;
 mod guard;
 pub mod layer;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod policy;
 pub mod ratelimit;
 pub mod reason;

@@ -49,6 +49,7 @@ pub fn personal_account(auth: &Auth) -> bool {
 }
 
 /// Items in scope: the organization's with `org:data:read`, or your own.
+#[utoipa::path(get, path = "/api/data", tag = "items", responses((status = 200, description = "Items in scope"), (status = 401), (status = 403)))]
 #[protect(any(permission = "org:data:read", condition = personal_account))]
 pub async fn list_items(auth: Auth, State(state): State<AppState>) -> Response {
     match state.db.list_items(Scope::of(&auth)).await {
@@ -58,6 +59,7 @@ pub async fn list_items(auth: Auth, State(state): State<AppState>) -> Response {
 }
 
 /// Creates an item: `org:data:write` inside an organization.
+#[utoipa::path(post, path = "/api/data", tag = "items", responses((status = 201, description = "The new item"), (status = 422, description = "Name not 1 to 200 characters"), (status = 401), (status = 403)))]
 #[protect(any(permission = "org:data:write", condition = personal_account))]
 pub async fn create_item(
     auth: Auth,
@@ -83,6 +85,7 @@ pub async fn create_item(
 }
 
 /// Deletes an item in scope: `org:data:delete` inside an organization.
+#[utoipa::path(delete, path = "/api/data/{id}", tag = "items", params(("id" = i64, Path, description = "Item id")), responses((status = 200, description = "The deleted item"), (status = 404), (status = 401), (status = 403)))]
 #[protect(any(permission = "org:data:delete", condition = personal_account))]
 pub async fn delete_item(
     auth: Auth,
@@ -97,6 +100,7 @@ pub async fn delete_item(
 }
 
 /// The session's user id, session id, and the custom claims' email and role.
+#[utoipa::path(get, path = "/api/protected", tag = "session", responses((status = 200, description = "User, session, email and role"), (status = 401)))]
 #[protect]
 #[claims(SessionExtras)]
 pub async fn protected(auth: Auth, Claims(extras): Claims<SessionExtras>) -> Json<Value> {
@@ -112,6 +116,7 @@ pub async fn protected(auth: Auth, Claims(extras): Claims<SessionExtras>) -> Jso
 
 /// Fetches a JWT-template token for the session (as apps do for
 /// Supabase), verifies it with the template verifier and returns its claims.
+#[utoipa::path(get, path = "/api/supabase-data", tag = "session", responses((status = 200, description = "Claims of a verified JWT-template token"), (status = 401), (status = 502)))]
 #[protect]
 pub async fn supabase_data(auth: Auth, State(state): State<AppState>) -> Response {
     let token = match &state.mode {
@@ -161,12 +166,14 @@ fn template_name(state: &AppState) -> &str {
 
 /// Rate-limited per signed-in user, declared on the handler: the sixth call
 /// within a minute gets 429 with `Retry-After` and `RateLimit-*` headers.
+#[utoipa::path(get, path = "/api/limited", tag = "session", responses((status = 200), (status = 401), (status = 429, description = "Rate limited: 5 a minute per user")))]
 #[protect(rate_limit = "5/1m")]
 pub async fn limited(auth: Auth) -> Json<Value> {
     Json(json!({"ok": true, "userId": auth.user_id()}))
 }
 
 /// Anything under `/api/public/`: no session needed; says whether there is one.
+#[utoipa::path(get, path = "/api/public/{rest}", tag = "public", params(("rest" = String, Path, description = "The rest of the path")), responses((status = 200, description = "Whether the caller is signed in")))]
 #[public]
 pub async fn public(auth: Option<Auth>, Path(rest): Path<String>) -> Json<Value> {
     Json(json!({
@@ -179,6 +186,7 @@ pub async fn public(auth: Option<Auth>, Path(rest): Path<String>) -> Json<Value>
 /// session). `ClerkWebhook` verifies the signature before this runs (401
 /// forged or stale, 400 malformed, 409 replayed); session and user deletions
 /// revoke at once, on every instance when Redis is configured.
+#[utoipa::path(post, path = "/api/webhooks/{rest}", tag = "webhooks", params(("rest" = String, Path, description = "Hook name")), responses((status = 200), (status = 400), (status = 401, description = "Bad Svix signature"), (status = 409, description = "Replayed")))]
 #[public]
 pub async fn webhook(
     State(state): State<AppState>,
@@ -194,4 +202,41 @@ pub async fn webhook(
         "event": event.event_type,
         "revoked": revoked.map(|r| r.to_string()),
     }))
+}
+
+/// The JSON API's OpenAPI description; [`openapi_json`] adds the route
+/// table's security before serving it.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "clerk-runtime example API",
+        description = "Security requirements come from the route table."
+    ),
+    paths(
+        list_items,
+        create_item,
+        delete_item,
+        protected,
+        supabase_data,
+        limited,
+        public,
+        webhook,
+        openapi_json
+    )
+)]
+pub struct ApiDoc;
+
+/// The API document with every described route's security (see
+/// `clerk_runtime::openapi`), and the routes it does not describe (the HTML pages).
+pub fn openapi_document() -> (utoipa::openapi::OpenApi, Vec<&'static clerk_runtime::Route>) {
+    let mut doc = <ApiDoc as utoipa::OpenApi>::openapi();
+    let undescribed = clerk_runtime::openapi::apply(&mut doc, crate::route_table());
+    (doc, undescribed)
+}
+
+/// This API's OpenAPI 3.1 document, security included.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "public", responses((status = 200, description = "This document")))]
+#[public]
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi_document().0)
 }

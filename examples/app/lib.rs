@@ -346,6 +346,7 @@ pub fn routes() -> Routes<AppState> {
         GET    "/api/limited"          => api::limited,
         GET    "/api/public/{*rest}"   => api::public,
         POST   "/api/webhooks/{*rest}" => api::webhook,
+        GET    "/api/openapi.json"     => api::openapi_json,
     ]
 }
 

@@ -178,6 +178,7 @@ fn route_table_lists_every_route_with_method_path_and_policy() {
         ("GET", "/api/limited", "signed in, rate 5/1m"),
         ("GET", "/api/public/{*rest}", "public"),
         ("POST", "/api/webhooks/{*rest}", "public"),
+        ("GET", "/api/openapi.json", "public"),
     ];
     let expected: Vec<(String, String, String)> = expected
         .iter()

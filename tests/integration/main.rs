@@ -11,6 +11,7 @@ mod jwks;
 mod layer;
 mod limits;
 mod macros;
+mod openapi;
 mod oracle;
 mod presets;
 mod ratelimit_routes;
