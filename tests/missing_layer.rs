@@ -18,6 +18,7 @@ impl PolicySource for SignedIn {
     const POLICY: Policy = Policy::Protected(Protection {
         rule: Rule::SignedIn,
         allow_pending: false,
+        accepts: clerk_runtime::policy::Accepts::SESSION,
         rate_limit: None,
     });
 }

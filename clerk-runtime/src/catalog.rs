@@ -1,6 +1,6 @@
 //! The app's declared names, as `catalog!` emits them.
 
-/// The role, permission, feature and plan names an app declares with
+/// The role, permission, feature, plan and scope names an app declares with
 /// `catalog!`; the macro emits it as `CATALOG`.
 ///
 /// `#[protect]` checks its arguments against the same declaration at compile
@@ -16,6 +16,8 @@ pub struct Catalog {
     pub features: &'static [&'static str],
     /// Plans, `scope:name` or bare `name`, e.g. `o:pro`.
     pub plans: &'static [&'static str],
+    /// Scopes machine tokens may carry, e.g. `invoices:read`.
+    pub scopes: &'static [&'static str],
 }
 
 impl Catalog {
@@ -25,5 +27,6 @@ impl Catalog {
         permissions: &[],
         features: &[],
         plans: &[],
+        scopes: &[],
     };
 }

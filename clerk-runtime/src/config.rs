@@ -8,11 +8,14 @@
 //! | `CLERK_AUTHORIZED_PARTIES` | comma-separated origins allowed in `azp` |
 //! | `CLERK_API_URL` | Backend API base, default `https://api.clerk.com` |
 //! | `CLERK_ISSUER` | explicit expected `iss` (wins over the publishable key) |
+//! | `CLERK_MACHINE_SECRET_KEY` | a machine's secret key (`ak_...`): opaque M2M tokens are verified as that machine |
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 
+use crate::backend::BackendClient;
 use crate::error::ConfigError;
+use crate::machine::{MachineVerifier, MachineVerifierBuilder};
 use crate::verify::keys::{JwksSource, VerifyingKey};
 use crate::verify::{Verifier, VerifierBuilder};
 
@@ -24,6 +27,7 @@ pub use crate::backend::DEFAULT_API_URL;
 #[derive(Clone, Default)]
 pub struct ClerkConfig {
     secret_key: Option<String>,
+    machine_secret_key: Option<String>,
     publishable_key: Option<String>,
     jwt_key: Option<String>,
     authorized_parties: Vec<String>,
@@ -37,6 +41,10 @@ impl std::fmt::Debug for ClerkConfig {
             .field(
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "machine_secret_key",
+                &self.machine_secret_key.as_ref().map(|_| "[redacted]"),
             )
             .field("publishable_key", &self.publishable_key)
             .field("jwt_key", &self.jwt_key.as_ref().map(|_| "[pem]"))
@@ -61,6 +69,9 @@ impl ClerkConfig {
         let mut builder = Self::builder();
         if let Some(v) = get("CLERK_SECRET_KEY") {
             builder = builder.secret_key(v);
+        }
+        if let Some(v) = get("CLERK_MACHINE_SECRET_KEY") {
+            builder = builder.machine_secret_key(v);
         }
         if let Some(v) = get("CLERK_PUBLISHABLE_KEY") {
             builder = builder.publishable_key(v);
@@ -149,6 +160,30 @@ impl ClerkConfig {
     pub fn verifier(&self) -> Result<Verifier, ConfigError> {
         self.verifier_builder().build()
     }
+
+    /// A machine-token verifier preset from this configuration: `keys` (the
+    /// session verifier) for the JWT forms, and Backend API clients for the
+    /// opaque forms, with the secret key and, for M2M tokens, the machine
+    /// secret key when set. Without either key only the JWT forms verify.
+    pub fn machine_verifier_builder(
+        &self,
+        keys: Verifier,
+    ) -> Result<MachineVerifierBuilder, ConfigError> {
+        let client = |var: &'static str, key: &str| {
+            BackendClient::builder(key)
+                .base_url(self.api_url())
+                .build()
+                .map_err(|e| ConfigError::invalid(var, e.to_string()))
+        };
+        let mut builder = MachineVerifier::builder(keys);
+        if let Some(key) = &self.secret_key {
+            builder = builder.backend(client("CLERK_SECRET_KEY", key)?);
+        }
+        if let Some(key) = &self.machine_secret_key {
+            builder = builder.machine_backend(client("CLERK_MACHINE_SECRET_KEY", key)?);
+        }
+        Ok(builder)
+    }
 }
 
 /// Builder of [`ClerkConfig`]; `build()` validates.
@@ -167,6 +202,13 @@ impl ClerkConfigBuilder {
     /// `CLERK_SECRET_KEY` (`sk_test_...` / `sk_live_...`).
     pub fn secret_key(mut self, key: impl Into<String>) -> Self {
         self.config.secret_key = Some(key.into());
+        self
+    }
+
+    /// `CLERK_MACHINE_SECRET_KEY`: a machine's secret key, for verifying
+    /// opaque M2M tokens as that machine.
+    pub fn machine_secret_key(mut self, key: impl Into<String>) -> Self {
+        self.config.machine_secret_key = Some(key.into());
         self
     }
 
@@ -213,6 +255,12 @@ impl ClerkConfigBuilder {
             return Err(ConfigError::invalid(
                 "CLERK_SECRET_KEY",
                 "expected a key starting with sk_test_ or sk_live_",
+            ));
+        }
+        if c.machine_secret_key.as_deref().is_some_and(str::is_empty) {
+            return Err(ConfigError::invalid(
+                "CLERK_MACHINE_SECRET_KEY",
+                "expected a machine secret key (ak_...), or leave it unset",
             ));
         }
         match (&c.jwt_key, &c.secret_key) {

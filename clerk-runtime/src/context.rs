@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use http::{Extensions, HeaderMap};
 
 use crate::backend::BackendClient;
+use crate::machine::MachineVerifier;
 use crate::policy::presets::SessionSettings;
 use crate::ratelimit::{Decision, RouteLimiter};
 use crate::session::SessionConfig;
@@ -66,6 +67,8 @@ pub(crate) struct Shared {
     pub(crate) rate_limiter: Option<Arc<RouteLimiter>>,
     /// Clerk's browser-session decision on every request, when configured.
     pub(crate) browser: Option<Arc<BrowserSessions>>,
+    /// Verifies machine tokens on the routes that accept them.
+    pub(crate) machines: Option<MachineVerifier>,
 }
 
 /// What the layer needs for Clerk's browser sessions (`session::authenticate`).
@@ -136,6 +139,10 @@ impl LayerContext {
 
     pub(crate) fn sessions(&self) -> Option<&SessionControl> {
         self.0.shared.sessions.as_ref()
+    }
+
+    pub(crate) fn machines(&self) -> Option<&MachineVerifier> {
+        self.0.shared.machines.as_ref()
     }
 
     pub(crate) fn rate_limiter(&self) -> Option<&RouteLimiter> {

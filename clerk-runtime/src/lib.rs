@@ -20,6 +20,7 @@ pub mod error;
 pub mod extract;
 mod guard;
 pub mod layer;
+pub mod machine;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod policy;
@@ -43,7 +44,8 @@ pub use config::ClerkConfig;
 #[cfg(feature = "dev")]
 pub use dev::{DevIssuer, DevSession};
 pub use error::{ConfigError, Error, VerifyError};
-pub use extract::{Claims, MaybeAuth, Sessions, USER_ID_HEADER, UserId};
+pub use extract::{Caller, Claims, MaybeAuth, Sessions, USER_ID_HEADER, UserId};
+pub use machine::{MachineAuth, MachineVerifier};
 pub use layer::ClerkLayer;
 pub use policy::presets::{SessionPreset, SessionSettings};
 pub use policy::{Policy, Rule};
@@ -60,7 +62,7 @@ pub mod prelude {
     #[cfg(feature = "dev")]
     pub use crate::dev::{DevIssuer, DevSession};
     pub use crate::extract::UserId;
-    pub use crate::extract::{Claims, MaybeAuth};
+    pub use crate::extract::{Caller, Claims, MachineAuth, MaybeAuth};
     pub use crate::layer::ClerkLayer;
     pub use crate::response::ResponseMode;
     pub use crate::routes::Routes;

@@ -194,6 +194,7 @@ mod tests {
             policy: Policy::Protected(Protection {
                 rule: Rule::SignedIn,
                 allow_pending: false,
+                accepts: crate::policy::Accepts::SESSION,
                 rate_limit: None,
             }),
             handler: "me",
@@ -204,6 +205,7 @@ mod tests {
             policy: Policy::Protected(Protection {
                 rule: Rule::Any(&ANY),
                 allow_pending: false,
+                accepts: crate::policy::Accepts::SESSION,
                 rate_limit: None,
             }),
             handler: "delete",

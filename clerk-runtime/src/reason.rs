@@ -103,6 +103,18 @@ pub const REFRESH_UNEXPECTED_SDK_ERROR: &str = "unexpected-sdk-error";
 /// Refresh failed: the Backend API failed without a Clerk error code.
 pub const REFRESH_UNEXPECTED_BAPI_ERROR: &str = "unexpected-bapi-error";
 
+// --- Machine tokens (Clerk's `MachineTokenVerificationErrorCode`, errors.ts; request.ts) ---
+/// A machine-only route got no token in the `Authorization` header (Clerk's
+/// literal, not an `AuthErrorReason`).
+pub const NO_TOKEN_IN_HEADER: &str = "No token in header";
+
+// --- Machine tokens (ours) ---
+/// A machine token lacks a scope the route requires.
+pub const SCOPE_REQUIRED: &str = "scope-required";
+/// A route accepts machine tokens but the layer cannot verify them (no
+/// secret key for the Backend API).
+pub const MACHINE_VERIFICATION_UNCONFIGURED: &str = "machine-verification-unconfigured";
+
 // --- Session status (ours) ---
 /// A pending session on a route that does not accept one.
 pub const SESSION_PENDING: &str = "session-pending";

@@ -212,6 +212,7 @@ mod tests {
         policy: Policy::Protected(crate::policy::Protection {
             rule: crate::policy::Rule::Role("org:admin"),
             allow_pending: false,
+            accepts: crate::policy::Accepts::SESSION,
             rate_limit: None,
         }),
         handler: "list_items",

@@ -70,6 +70,7 @@ const fn protect(rule: Rule) -> Policy {
     Policy::Protected(Protection {
         rule,
         allow_pending: false,
+        accepts: clerk_runtime::policy::Accepts::SESSION,
         rate_limit: None,
     })
 }
@@ -84,6 +85,7 @@ policy!(
     PendingOk = Policy::Protected(Protection {
         rule: Rule::SignedIn,
         allow_pending: true,
+        accepts: clerk_runtime::policy::Accepts::SESSION,
         rate_limit: None,
     })
 );

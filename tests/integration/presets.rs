@@ -21,6 +21,7 @@ macro_rules! policy {
             const POLICY: Policy = Policy::Protected(Protection {
                 rule: $rule,
                 allow_pending: $pending,
+                accepts: clerk_runtime::policy::Accepts::SESSION,
                 rate_limit: None,
             });
         }

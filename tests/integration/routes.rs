@@ -20,6 +20,7 @@ impl PolicySource for AdminPolicy {
     const POLICY: Policy = Policy::Protected(Protection {
         rule: Rule::Role("org:admin"),
         allow_pending: false,
+        accepts: clerk_runtime::policy::Accepts::SESSION,
         rate_limit: None,
     });
 }
@@ -29,6 +30,7 @@ impl PolicySource for ReaderPolicy {
     const POLICY: Policy = Policy::Protected(Protection {
         rule: Rule::Permission("org:data:read"),
         allow_pending: false,
+        accepts: clerk_runtime::policy::Accepts::SESSION,
         rate_limit: None,
     });
 }

@@ -23,7 +23,7 @@ use crate::names::{Kind, did_you_mean, is_declared};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CatalogNames {
     /// One list per [`Kind`], in [`Kind::ALL`] order; `None` when not declared.
-    pub lists: [Option<&'static [&'static str]>; 4],
+    pub lists: [Option<&'static [&'static str]>; 5],
     /// Where the `catalog!` is, e.g. `src/main.rs:3`, for the error note.
     pub origin: &'static str,
 }
@@ -57,6 +57,12 @@ pub const fn assert_feature(catalog: &CatalogNames, name: &str) {
 #[track_caller]
 pub const fn assert_plan(catalog: &CatalogNames, name: &str) {
     assert_declared(catalog, Kind::Plan, name)
+}
+
+/// Fails const evaluation unless `name` is a scope `catalog` declares.
+#[track_caller]
+pub const fn assert_scope(catalog: &CatalogNames, name: &str) {
+    assert_declared(catalog, Kind::Scope, name)
 }
 
 /// Fails const evaluation unless `catalog` declares `name` of `kind`, or

@@ -16,11 +16,19 @@ pub enum Kind {
     Feature,
     /// A plan, `<scope>:<name>` or `<name>`.
     Plan,
+    /// A machine token's scope (API keys, OAuth tokens), e.g. `invoices:read`.
+    Scope,
 }
 
 impl Kind {
     /// Every kind, in catalog order.
-    pub const ALL: [Kind; 4] = [Kind::Role, Kind::Permission, Kind::Feature, Kind::Plan];
+    pub const ALL: [Kind; 5] = [
+        Kind::Role,
+        Kind::Permission,
+        Kind::Feature,
+        Kind::Plan,
+        Kind::Scope,
+    ];
 
     /// The `#[protect]` argument naming one value of this kind.
     pub const fn singular(self) -> &'static str {
@@ -29,6 +37,7 @@ impl Kind {
             Kind::Permission => "permission",
             Kind::Feature => "feature",
             Kind::Plan => "plan",
+            Kind::Scope => "scope",
         }
     }
 
@@ -39,6 +48,7 @@ impl Kind {
             Kind::Permission => "permissions",
             Kind::Feature => "features",
             Kind::Plan => "plans",
+            Kind::Scope => "scopes",
         }
     }
 
@@ -161,6 +171,26 @@ pub fn check_shape(kind: Kind, value: &str) -> Result<(), String> {
         Kind::Role => check_role(value),
         Kind::Permission => check_permission(value),
         Kind::Feature | Kind::Plan => check_scoped(kind, value),
+        Kind::Scope => check_token_scope(value),
+    }
+}
+
+/// A machine token's scope: one word of visible ASCII, as scopes travel
+/// space-separated in tokens (RFC 6749 §3.3) and quoted in
+/// `WWW-Authenticate` (no `"` or `\\`).
+fn check_token_scope(value: &str) -> Result<(), String> {
+    let ok = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "malformed scope \"{}\": a scope is one word of visible ASCII without quotes or \
+             backslashes, e.g. \"invoices:read\"",
+            value.escape_default()
+        ))
     }
 }
 
@@ -218,7 +248,7 @@ fn check_scoped(kind: Kind, value: &str) -> Result<(), String> {
 /// Features and plans match by name when either side has no scope.
 pub const fn names_match(kind: Kind, used: &str, declared: &str) -> bool {
     match kind {
-        Kind::Role | Kind::Permission => str_eq(used, declared),
+        Kind::Role | Kind::Permission | Kind::Scope => str_eq(used, declared),
         Kind::Feature | Kind::Plan => match (split_scoped(used), split_scoped(declared)) {
             (Ok((us, un)), Ok((ds, dn))) => {
                 str_eq(un, dn)

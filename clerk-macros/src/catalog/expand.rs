@@ -58,16 +58,17 @@ fn lists_tokens(input: &CatalogInput, runtime: &Runtime) -> TokenStream {
             quote!(::core::option::Option::None)
         }
     });
-    let [roles, permissions, features, plans] = lists.clone().map(|(values, _)| values);
+    let [roles, permissions, features, plans, scopes] = lists.clone().map(|(values, _)| values);
     let origin = locate::call_site_origin();
     quote! {
-        /// The role, permission, feature and plan names this app declares
+        /// The role, permission, feature, plan and scope names this app declares
         /// in `catalog!`; `#[protect]` checks its arguments against them.
         pub const CATALOG: #runtime::Catalog = #runtime::Catalog {
             roles: #roles,
             permissions: #permissions,
             features: #features,
             plans: #plans,
+            scopes: #scopes,
         };
         /// The same names for `#[protect]`'s const-evaluated check.
         #[doc(hidden)]
@@ -112,7 +113,7 @@ fn validate(cx: &mut Ctxt, input: &CatalogInput) {
             cx.error_spanned_by(
                 &entry.key,
                 format!(
-                    "unknown catalog list `{key}`: {hint}catalog! accepts roles, permissions, features and plans"
+                    "unknown catalog list `{key}`: {hint}catalog! accepts roles, permissions, features, plans and scopes"
                 ),
             );
             continue;

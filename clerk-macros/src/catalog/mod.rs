@@ -27,14 +27,14 @@ use clerk_rules::names::{
 /// not declare is not checked (only the shape of its names is).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Catalog {
-    lists: [Option<Vec<String>>; 4],
+    lists: [Option<Vec<String>>; 5],
     /// Where the `catalog!` is, as `path:line`, for the error note.
     pub(crate) origin: String,
 }
 
 impl Catalog {
     pub(crate) fn from_input(input: &CatalogInput, origin: String) -> Self {
-        let mut lists: [Option<Vec<String>>; 4] = Default::default();
+        let mut lists: [Option<Vec<String>>; 5] = Default::default();
         for entry in &input.entries {
             if let Some(kind) = entry.kind {
                 lists[kind.index()]

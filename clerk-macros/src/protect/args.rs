@@ -13,7 +13,9 @@ use crate::ctxt::Ctxt;
 use crate::krate::Runtime;
 
 /// Every argument `#[protect]` accepts, for the "unknown argument" error.
-const ACCEPTED: [&str; 14] = [
+const ACCEPTED: [&str; 16] = [
+    "accepts",
+    "scope",
     "role",
     "permission",
     "feature",
@@ -41,6 +43,26 @@ pub(crate) enum Req {
     All(Vec<Req>),
 }
 
+/// Clerk's token type names (`TokenType`), and `any` for all of them.
+const TOKEN_TYPES: [&str; 5] = ["session_token", "api_key", "m2m_token", "oauth_token", "any"];
+
+/// `accepts = "..."` / `accepts = [...]`: the token types a route accepts.
+#[derive(Debug)]
+pub(crate) struct AcceptsArg {
+    /// The valid type names given (`any` expanded to all four).
+    pub(crate) types: Vec<&'static str>,
+}
+
+impl AcceptsArg {
+    pub(crate) fn session(&self) -> bool {
+        self.types.contains(&"session_token")
+    }
+
+    pub(crate) fn machines(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.types.iter().copied().filter(|t| *t != "session_token")
+    }
+}
+
 /// Which catalog the names are checked against.
 #[derive(Debug, Default)]
 pub(crate) enum CatalogChoice {
@@ -62,6 +84,10 @@ pub(crate) struct Args {
     pub(crate) pending: bool,
     /// `rate_limit = "10/10s"`, already validated.
     pub(crate) rate_limit: Option<LitStr>,
+    /// `accepts = ...`; `None`: session tokens only.
+    pub(crate) accepts: Option<AcceptsArg>,
+    /// `scope = "..."` / `scope = [...]`: every scope a machine token needs.
+    pub(crate) scopes: Vec<LitStr>,
     /// Every well-shaped role, permission, feature and plan, at any depth,
     /// for the catalog check.
     pub(crate) names: Vec<(Kind, LitStr)>,
@@ -81,6 +107,9 @@ pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
     let mut args = Args::default();
     let mut misplaced_catalog = false;
     let mut seen: Vec<(String, Path)> = Vec::new();
+    // Top-level arguments that check a session, for the machine-only check.
+    let mut session_checks: Vec<(String, Path)> = Vec::new();
+    let mut scope_key: Option<Path> = None;
     for meta in &metas {
         let key = meta.path();
         if let Some(ident) = key.get_ident() {
@@ -105,6 +134,23 @@ pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
                 args.runtime = Runtime::from_meta(cx, meta);
                 continue;
             }
+            if name == "accepts" {
+                args.accepts = parse_accepts(cx, meta);
+                continue;
+            }
+            if name == "scope" {
+                scope_key = Some(key.clone());
+                for lit in parse_scopes(cx, meta) {
+                    if check_shape_of(cx, Kind::Scope, &lit) {
+                        args.names.push((Kind::Scope, lit.clone()));
+                    }
+                    args.scopes.push(lit);
+                }
+                continue;
+            }
+            if SESSION_CHECKS.contains(&name.as_str()) {
+                session_checks.push((name.clone(), key.clone()));
+            }
             if name == "unchecked" {
                 expect_flag(cx, meta, "unchecked");
                 args.catalog = CatalogChoice::Unchecked;
@@ -126,6 +172,7 @@ pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
             args.reqs.push(req);
         }
     }
+    check_accepts(cx, &args, &session_checks, scope_key.as_ref());
     if misplaced_catalog && matches!(args.catalog, CatalogChoice::Scan) {
         args.catalog = CatalogChoice::Invalid;
     }
@@ -139,6 +186,153 @@ pub(crate) fn parse_args(cx: &mut Ctxt, tokens: TokenStream) -> Args {
         );
     }
     args
+}
+
+/// The arguments that check a session, meaningless for a machine token.
+const SESSION_CHECKS: [&str; 10] = [
+    "role",
+    "permission",
+    "feature",
+    "plan",
+    "org",
+    "fresh",
+    "condition",
+    "pending",
+    "any",
+    "all",
+];
+
+/// `accepts = "api_key"`, `accepts = ["session_token", "m2m_token"]` or
+/// `accepts = "any"`; unknown names are reported with a did-you-mean.
+fn parse_accepts(cx: &mut Ctxt, meta: &Meta) -> Option<AcceptsArg> {
+    let hint = "`accepts` takes a token type or a list of them: write accepts = \"api_key\" or \
+                accepts = [\"session_token\", \"m2m_token\"] (types: session_token, api_key, \
+                m2m_token, oauth_token, or \"any\")";
+    let lits = string_or_list(cx, meta, hint)?;
+    let mut types: Vec<&'static str> = Vec::new();
+    let mut ok = true;
+    for lit in &lits {
+        let value = lit.value();
+        match TOKEN_TYPES.iter().find(|t| **t == value) {
+            Some(&"any") if lits.len() > 1 => {
+                cx.error_spanned_by(lit, "\"any\" already accepts every token type: write accepts = \"any\" alone");
+                ok = false;
+            }
+            Some(&"any") => types.extend(TOKEN_TYPES[..4].iter().copied()),
+            Some(t) if types.contains(t) => {
+                cx.error_spanned_by(lit, format!("\"{t}\" is listed twice in `accepts`: remove one"));
+                ok = false;
+            }
+            Some(t) => types.push(t),
+            None => {
+                let hint = did_you_mean(&value, &TOKEN_TYPES)
+                    .map(|s| format!(": did you mean \"{s}\"?"))
+                    .unwrap_or_default();
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "unknown token type \"{value}\"{hint}\naccepted: session_token, api_key, \
+                         m2m_token, oauth_token, any"
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    if lits.is_empty() {
+        cx.error_spanned_by(meta, hint);
+        return None;
+    }
+    ok.then_some(AcceptsArg { types })
+}
+
+/// `scope = "invoices:read"` or `scope = ["invoices:read", "invoices:export"]`.
+fn parse_scopes(cx: &mut Ctxt, meta: &Meta) -> Vec<LitStr> {
+    let hint = "`scope` takes a scope or a list of scopes a machine token must all carry: \
+                write scope = \"invoices:read\" or scope = [\"invoices:read\", \"invoices:export\"]";
+    let lits = string_or_list(cx, meta, hint).unwrap_or_default();
+    if lits.is_empty() {
+        cx.error_spanned_by(meta, hint);
+    }
+    lits
+}
+
+/// A string literal, or an array of them.
+fn string_or_list(cx: &mut Ctxt, meta: &Meta, hint: &str) -> Option<Vec<LitStr>> {
+    let Meta::NameValue(nv) = meta else {
+        cx.error_spanned_by(meta, hint);
+        return None;
+    };
+    match &nv.value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => Some(vec![lit.clone()]),
+        Expr::Array(array) => {
+            let mut lits = Vec::new();
+            for elem in &array.elems {
+                match elem {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(lit), ..
+                    }) => lits.push(lit.clone()),
+                    other => cx.error_spanned_by(other, hint),
+                }
+            }
+            Some(lits)
+        }
+        other => {
+            cx.error_spanned_by(other, hint);
+            None
+        }
+    }
+}
+
+/// What `accepts` implies for the other arguments: scopes need a machine
+/// type, and a route that accepts no session has no session to check.
+fn check_accepts(
+    cx: &mut Ctxt,
+    args: &Args,
+    session_checks: &[(String, Path)],
+    scope_key: Option<&Path>,
+) {
+    let machines = args
+        .accepts
+        .as_ref()
+        .is_some_and(|a| a.machines().next().is_some());
+    if let Some(key) = scope_key
+        && !machines
+        && args.accepts.is_some()
+    {
+        cx.error_spanned_by(
+            key,
+            "`scope` applies to machine tokens, and this route accepts none: add \
+             \"api_key\", \"m2m_token\" or \"oauth_token\" to `accepts`, or remove `scope`",
+        );
+    } else if let Some(key) = scope_key
+        && args.accepts.is_none()
+    {
+        cx.error_spanned_by(
+            key,
+            "`scope` applies to machine tokens, and this route accepts session tokens only: \
+             write accepts = \"api_key\" (or \"m2m_token\", \"oauth_token\", a list) before it",
+        );
+    }
+    let Some(accepts) = &args.accepts else {
+        return;
+    };
+    if accepts.session() {
+        return;
+    }
+    let types = accepts.machines().collect::<Vec<_>>().join(", ");
+    for (name, key) in session_checks {
+        cx.error_spanned_by(
+            key,
+            format!(
+                "`{name}` checks a session, but this route accepts only machine tokens ({types}), \
+                 which have no session: check a `scope` instead, or add \"session_token\" to \
+                 `accepts` (then `{name}` applies to sessions)"
+            ),
+        );
+    }
 }
 
 /// `catalog = path::to::module`: the module (of this crate or another)
@@ -178,6 +372,12 @@ fn duplicate_message(name: &str) -> String {
         "org" | "pending" | "unchecked" | "catalog" | "crate" => {
             format!("`{name}` is given twice: remove one")
         }
+        "accepts" => "`accepts` is given twice: list every type once, e.g. \
+                      accepts = [\"api_key\", \"m2m_token\"]"
+            .to_owned(),
+        "scope" => "`scope` is given twice: to require several scopes write \
+                    scope = [\"invoices:read\", \"invoices:export\"]"
+            .to_owned(),
         "rate_limit" => "`rate_limit` is given twice: a route has one limit; remove one".to_owned(),
         _ => format!(
             "`{name}` is given twice: to require both write all({name} = \"...\", {name} = \"...\"), \
@@ -235,6 +435,16 @@ fn parse_req(cx: &mut Ctxt, meta: &Meta, found: &mut Found<'_>) -> Option<Req> {
                         "catalog" => " = crate::authz",
                         _ => "",
                     }
+                ),
+            );
+            None
+        }
+        "accepts" | "scope" => {
+            cx.error_spanned_by(
+                key,
+                format!(
+                    "`{name}` applies to the whole route, not to one branch: put it at the top \
+                     level, e.g. #[protect(accepts = \"api_key\", scope = \"invoices:read\")]"
                 ),
             );
             None
@@ -340,6 +550,7 @@ fn example(kind: Kind) -> &'static str {
         Kind::Permission => "\"org:data:read\"",
         Kind::Feature => "\"o:data\"",
         Kind::Plan => "\"o:pro\"",
+        Kind::Scope => "\"invoices:read\"",
     }
 }
 

@@ -87,6 +87,7 @@ fn check_catalog(cx: &mut Ctxt, args: &Args, runtime: &Runtime) -> TokenStream {
                 Kind::Permission => quote!(assert_permission),
                 Kind::Feature => quote!(assert_feature),
                 Kind::Plan => quote!(assert_plan),
+                Kind::Scope => quote!(assert_scope),
             };
             // Spanned at the literal, paths included: a failed check (or a
             // catalog path that does not resolve) points at the name.
@@ -141,12 +142,36 @@ fn policy_tokens(args: &Args, runtime: &Runtime) -> TokenStream {
     };
     let pending = args.pending;
     let rate_limit = crate::rate_limit::tokens(args.rate_limit.as_ref(), runtime);
+    let accepts = accepts_tokens(args, runtime);
     quote! {
         #runtime::Policy::Protected(#runtime::policy::Protection {
             rule: #rule,
             allow_pending: #pending,
             rate_limit: #rate_limit,
+            accepts: #accepts,
         })
+    }
+}
+
+fn accepts_tokens(args: &Args, runtime: &Runtime) -> TokenStream {
+    let Some(accepts) = &args.accepts else {
+        return quote!(#runtime::policy::Accepts::SESSION);
+    };
+    let types = accepts.types.iter().map(|name| {
+        let variant = match *name {
+            "session_token" => quote!(SessionToken),
+            "api_key" => quote!(ApiKey),
+            "m2m_token" => quote!(M2mToken),
+            _ => quote!(OAuthToken),
+        };
+        quote!(.with(#runtime::policy::TokenType::#variant))
+    });
+    let scopes = &args.scopes;
+    quote! {
+        #runtime::policy::Accepts {
+            tokens: #runtime::policy::TokenTypes::NONE #(#types)*,
+            scopes: &[#(#scopes),*],
+        }
     }
 }
 
@@ -157,6 +182,8 @@ fn rule_tokens(req: &Req, runtime: &Runtime) -> TokenStream {
             Kind::Permission => quote!(#runtime::policy::Rule::Permission(#lit)),
             Kind::Feature => quote!(#runtime::policy::Rule::Feature(#lit)),
             Kind::Plan => quote!(#runtime::policy::Rule::Plan(#lit)),
+            // Scopes are parsed apart (`Args::scopes`), never as a rule.
+            Kind::Scope => unreachable!("a scope is not a session rule"),
         },
         Req::Org => quote!(#runtime::policy::Rule::Org),
         Req::Fresh(fresh) => {

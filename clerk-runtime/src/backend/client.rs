@@ -186,7 +186,10 @@ impl BackendClient {
         call: Call<'_>,
     ) -> Result<T, BackendError> {
         let inner = &*self.inner;
-        let url = format!("{}/v1{}", inner.base_url, call.path);
+        // Machine-token endpoints are "bapi-proxy" ones: no `/v1`, the
+        // version travels in `Clerk-API-Version` only (A.4).
+        let version = if call.versioned { "/v1" } else { "" };
+        let url = format!("{}{version}{}", inner.base_url, call.path);
         let mut attempt = 1;
         loop {
             let outcome = self.attempt(&url, &call).await;
@@ -328,12 +331,14 @@ async fn read_capped(
 /// One Backend API call.
 pub(crate) struct Call<'a> {
     pub(crate) method: Method,
-    /// Path under `/v1`, starting with `/`.
+    /// Path under `/v1` (or the root when not `versioned`), starting with `/`.
     pub(crate) path: String,
     pub(crate) query: Vec<(&'a str, String)>,
     pub(crate) body: Option<serde_json::Value>,
     /// Safe to repeat after a connection was lost mid-request.
     pub(crate) idempotent: bool,
+    /// Under `/v1` (all but the machine-token endpoints).
+    pub(crate) versioned: bool,
 }
 
 impl Call<'_> {
@@ -344,6 +349,7 @@ impl Call<'_> {
             query: Vec::new(),
             body: None,
             idempotent: true,
+            versioned: true,
         }
     }
 
@@ -354,6 +360,7 @@ impl Call<'_> {
             query: Vec::new(),
             body: None,
             idempotent,
+            versioned: true,
         }
     }
 }

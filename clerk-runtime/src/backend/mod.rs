@@ -25,6 +25,7 @@
 
 mod client;
 mod error;
+mod machines;
 mod path;
 mod sessions;
 mod tokens;
@@ -35,5 +36,8 @@ pub use client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES, RetryPolicy,
 };
 pub use error::{BackendError, ClerkApiError};
+pub use machines::{
+    API_KEYS_VERIFY_PATH, M2M_TOKENS_VERIFY_PATH, MachineTokenResource, OAUTH_TOKENS_VERIFY_PATH,
+};
 pub use sessions::{ApiSessionStatus, ListSessions, MAX_LIST_LIMIT, RefreshSession, Session};
 pub use users::{EmailAddress, User};

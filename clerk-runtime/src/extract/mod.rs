@@ -1,5 +1,6 @@
 //! Extractors for handlers: [`Auth`], `Option<Auth>`, [`MaybeAuth`] and
-//! [`Claims<T>`].
+//! [`Claims<T>`]; on routes that accept machine tokens, [`MachineAuth`],
+//! `Option<MachineAuth>` and [`Caller`].
 //!
 //! All read the [`AuthState`] the [`ClerkLayer`](crate::layer::ClerkLayer)
 //! stored; none verifies anything again. A `pending` session counts as
@@ -13,10 +14,13 @@ use std::sync::Arc;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 
+mod machine;
 pub(crate) mod session;
 pub mod sessions;
 mod user_id;
 
+pub use crate::machine::MachineAuth;
+pub use machine::Caller;
 pub use sessions::{SessionInfo, Sessions, SessionsError, SessionsRejection};
 pub use user_id::{USER_ID_HEADER, UserId};
 

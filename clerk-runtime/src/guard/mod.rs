@@ -12,6 +12,8 @@
 //! per 10 s per signed-in user"). Floods of unauthenticated requests are the
 //! job of a [`RateLimitLayer`](crate::ratelimit::RateLimitLayer) in front.
 
+mod machine;
+
 use std::any::type_name;
 use std::fmt;
 use std::marker::PhantomData;
@@ -60,7 +62,13 @@ where
     type Rejection = GuardRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        authorize(parts, &P::POLICY)?;
+        match &P::POLICY {
+            // A const per handler: session-only routes never reach this branch.
+            Policy::Protected(protection) if protection.accepts.tokens.accepts_machines() => {
+                machine::authorize(parts, protection).await?;
+            }
+            policy => authorize(parts, policy)?,
+        }
         if let Some(limit) = P::POLICY.rate_limit() {
             enforce::<P>(parts, limit).await?;
         }
@@ -268,6 +276,7 @@ mod tests {
         const POLICY: Policy = Policy::Protected(Protection {
             rule: Rule::Role("org:admin"),
             allow_pending: false,
+            accepts: crate::policy::Accepts::SESSION,
             rate_limit: None,
         });
     }

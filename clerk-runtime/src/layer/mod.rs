@@ -48,6 +48,7 @@ use crate::context::{
 use crate::dev::DevIssuer;
 use crate::error::{ConfigError, Error, VerifyError};
 use crate::extract::USER_ID_HEADER;
+use crate::machine::MachineVerifier;
 use crate::policy::presets::{SessionPreset, SessionSettings};
 use crate::ratelimit::{RouteLimiter, insert_headers};
 use crate::session::{
@@ -86,6 +87,7 @@ impl ClerkLayer {
                 sessions: None,
                 rate_limiter: None,
                 browser: None,
+                machines: None,
             }),
         }
     }
@@ -95,9 +97,14 @@ impl ClerkLayer {
     /// decision with the multi-domain variables of
     /// [`SessionConfig::from_env`] (`CLERK_DOMAIN`, `CLERK_IS_SATELLITE`,
     /// `CLERK_PROXY_URL`, `CLERK_SIGN_IN_URL`, `CLERK_SIGN_UP_URL`).
+    ///
+    /// Routes that accept machine tokens (`#[protect(accepts = ..)]`) verify
+    /// them with [`ClerkConfig::machine_verifier_builder`]'s verifier.
     pub fn from_env() -> Result<Self, Error> {
         let config = ClerkConfig::from_env()?;
-        let layer = Self::new(config.verifier()?);
+        let verifier = config.verifier()?;
+        let machines = config.machine_verifier_builder(verifier.clone())?.build();
+        let layer = Self::new(verifier).machine_tokens(machines);
         Ok(match config.publishable_key() {
             Some(_) => layer.clerk_sessions(&config, SessionConfig::from_env()?)?,
             None => layer,
@@ -108,7 +115,9 @@ impl ClerkLayer {
     /// browser-session decision for that key (no satellite or proxy: use
     /// [`ClerkLayer::clerk_sessions`] for those).
     pub fn from_config(config: &ClerkConfig) -> Result<Self, ConfigError> {
-        let layer = Self::new(config.verifier()?);
+        let verifier = config.verifier()?;
+        let machines = config.machine_verifier_builder(verifier.clone())?.build();
+        let layer = Self::new(verifier).machine_tokens(machines);
         Ok(match config.publishable_key() {
             Some(key) => layer.clerk_sessions(config, SessionConfig::builder(key).build()?)?,
             None => layer,
@@ -172,6 +181,16 @@ impl ClerkLayer {
     #[cfg(feature = "dev")]
     pub fn dev(issuer: &DevIssuer) -> Result<Self, ConfigError> {
         Ok(Self::new(issuer.verifier()?))
+    }
+
+    /// Verify machine tokens (API keys, M2M and OAuth tokens) with
+    /// `machines` on the routes that accept them (`#[protect(accepts = ..)]`).
+    /// Without it such routes answer 500 `machine-verification-unconfigured`
+    /// to machine callers. [`ClerkLayer::from_env`] and
+    /// [`ClerkLayer::from_config`] set it up.
+    pub fn machine_tokens(mut self, machines: MachineVerifier) -> Self {
+        self.shared_mut().machines = Some(machines);
+        self
     }
 
     /// Reads suffixed cookies (`__session_<sfx>`, `__client_uat_<sfx>`)

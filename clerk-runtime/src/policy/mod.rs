@@ -12,8 +12,10 @@ use serde::{Serialize, Serializer};
 
 use crate::auth::{Auth, Check, SessionStatus};
 pub use crate::auth::{FactorLevel, Reverification};
+use crate::machine::MachineAuth;
 use crate::ratelimit::RateLimit;
 use crate::reason;
+pub use crate::token::{TokenType, TokenTypes};
 
 /// Who may call a route, and how often.
 ///
@@ -52,6 +54,62 @@ pub struct Protection {
     /// (`#[protect(rate_limit = "10/10s")]`), counted after the rule passed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RateLimit>,
+    /// Which tokens the route accepts ([`Accepts::SESSION`] unless it says
+    /// `accepts = ...`); [`Protection::rule`] applies to sessions only.
+    #[serde(skip_serializing_if = "Accepts::is_session_only")]
+    pub accepts: Accepts,
+}
+
+/// Which kinds of caller a protected route accepts (Clerk's `acceptsToken`)
+/// and the scopes a machine token must carry.
+///
+/// Serializes as `{"tokens":["api_key"],"scopes":["invoices:read"]}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Accepts {
+    /// The accepted token types.
+    pub tokens: TokenTypes,
+    /// Every scope a machine token must have been granted.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub scopes: &'static [&'static str],
+}
+
+impl Accepts {
+    /// Session tokens only, every route's default.
+    pub const SESSION: Self = Self {
+        tokens: TokenTypes::SESSION,
+        scopes: &[],
+    };
+
+    /// Whether only session tokens are accepted.
+    pub fn is_session_only(&self) -> bool {
+        self.tokens == TokenTypes::SESSION
+    }
+
+    /// The first required scope `machine` was not granted.
+    pub fn missing_scope(&self, machine: &MachineAuth) -> Option<&'static str> {
+        self.scopes
+            .iter()
+            .copied()
+            .find(|scope| !machine.has_scope(scope))
+    }
+}
+
+impl fmt::Display for Accepts {
+    /// `api_key | m2m_token`, then ` scope a & b` when scopes are required.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let machines = self
+            .tokens
+            .iter()
+            .filter(|t| t.is_machine())
+            .map(TokenType::as_str)
+            .collect::<Vec<_>>()
+            .join(" | ");
+        f.write_str(&machines)?;
+        if !self.scopes.is_empty() {
+            write!(f, " scope {}", self.scopes.join(" & "))?;
+        }
+        Ok(())
+    }
 }
 
 /// One requirement over a signed-in session; combinators nest.
@@ -232,8 +290,18 @@ impl fmt::Display for PublicAccess {
 }
 
 impl fmt::Display for Protection {
+    /// The rule; `rule or api_key scope x` when machines are accepted too;
+    /// `api_key scope x` on machine-only routes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tokens = self.accepts.tokens;
+        if !tokens.accepts_session() {
+            write!(f, "{}", self.accepts)?;
+            return write_rate(f, self.rate_limit);
+        }
         write!(f, "{}", self.rule)?;
+        if tokens.accepts_machines() {
+            write!(f, " or {}", self.accepts)?;
+        }
         if self.allow_pending {
             f.write_str(" (pending allowed)")?;
         }
@@ -311,6 +379,7 @@ mod tests {
         Policy::Protected(Protection {
             rule,
             allow_pending: false,
+            accepts: crate::policy::Accepts::SESSION,
             rate_limit: None,
         })
     }
@@ -368,6 +437,7 @@ mod tests {
         let policy = Policy::Protected(Protection {
             rule: Rule::SignedIn,
             allow_pending: true,
+            accepts: crate::policy::Accepts::SESSION,
             rate_limit: None,
         });
         assert_eq!(policy.evaluate(Some(&pending)), Verdict::Allowed);
@@ -379,6 +449,7 @@ mod tests {
         let policy = Policy::Protected(Protection {
             rule: Rule::SignedIn,
             allow_pending: true,
+            accepts: crate::policy::Accepts::SESSION,
             rate_limit: None,
         });
         assert_eq!(
@@ -496,6 +567,7 @@ mod tests {
         let policy = Policy::Protected(Protection {
             rule: Rule::Fresh(Reverification::new(FactorLevel::FirstFactor, 30)),
             allow_pending: true,
+            accepts: crate::policy::Accepts::SESSION,
             rate_limit: None,
         });
         assert_eq!(
@@ -544,6 +616,7 @@ mod tests {
         let protected = Policy::Protected(Protection {
             rule: Rule::SignedIn,
             allow_pending: false,
+            accepts: crate::policy::Accepts::SESSION,
             rate_limit: TEN_PER_10S,
         });
         assert_eq!(public.rate_limit(), TEN_PER_10S);
@@ -557,6 +630,7 @@ mod tests {
         let admin = Policy::Protected(Protection {
             rule: Rule::Role("org:admin"),
             allow_pending: true,
+            accepts: crate::policy::Accepts::SESSION,
             rate_limit: TEN_PER_10S,
         });
         assert_eq!(
@@ -581,6 +655,7 @@ mod tests {
         let protected = Policy::Protected(Protection {
             rule: Rule::SignedIn,
             allow_pending: false,
+            accepts: crate::policy::Accepts::SESSION,
             rate_limit: TEN_PER_10S,
         });
         assert_eq!(

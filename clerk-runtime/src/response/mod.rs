@@ -67,6 +67,20 @@ pub enum RejectionKind {
         /// Clerk's reason, e.g. `jwk-remote-failed-to-load`.
         reason: &'static str,
     },
+    /// A machine token lacks a scope the route requires (403,
+    /// `WWW-Authenticate: Bearer error="insufficient_scope", scope="..."`).
+    #[error("the token lacks the scope `{scope}`")]
+    InsufficientScope {
+        /// The first required scope the token was not granted.
+        scope: &'static str,
+    },
+    /// The layer is not configured for what the route needs (500), e.g.
+    /// machine tokens without a Backend API client.
+    #[error("the ClerkLayer is not configured for this route ({reason})")]
+    Misconfigured {
+        /// What is missing, e.g. `machine-verification-unconfigured`.
+        reason: &'static str,
+    },
     /// The route uses Clerk extractors but no `ClerkLayer` runs in front of it.
     #[error(
         "no ClerkLayer in front of this route: add `.layer(ClerkLayer::from_env()?)` (or another \
@@ -106,7 +120,9 @@ impl RejectionKind {
             RejectionKind::Unauthenticated { reason, .. }
             | RejectionKind::Forbidden { reason }
             | RejectionKind::Claim { reason, .. }
-            | RejectionKind::Unavailable { reason } => reason,
+            | RejectionKind::Unavailable { reason }
+            | RejectionKind::Misconfigured { reason } => reason,
+            RejectionKind::InsufficientScope { .. } => reason::SCOPE_REQUIRED,
             RejectionKind::MissingLayer => reason::CLERK_LAYER_MISSING,
         }
     }
@@ -154,6 +170,20 @@ impl AuthRejection {
         AuthRejection { kind, render }
     }
 
+    /// A rejection rendered as an API error whatever the request looks like:
+    /// machine callers are never browsers to redirect.
+    pub(crate) fn api(kind: RejectionKind, parts: &Parts) -> Self {
+        let Some(config) = LayerContext::of(&parts.extensions).map(LayerContext::responses) else {
+            return Self::missing_layer();
+        };
+        AuthRejection {
+            kind,
+            render: Render::Api {
+                not_found: config.not_found_instead,
+            },
+        }
+    }
+
     /// The rejection for a route that has no `ClerkLayer` in front of it.
     /// Logged once per process: a misconfigured router fails every request,
     /// and one line says why as well as a million.
@@ -197,7 +227,14 @@ const UNAVAILABLE_RETRY_AFTER: &str = "10";
 
 fn api_response(kind: &RejectionKind, not_found: bool) -> Response {
     let (status, error, challenge) = match kind {
-        RejectionKind::MissingLayer => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+        RejectionKind::MissingLayer | RejectionKind::Misconfigured { .. } => {
+            let body = ErrorBody {
+                error: "internal",
+                reason: Some(kind.reason()),
+                claim: None,
+            };
+            return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+        }
         RejectionKind::Unavailable { .. } => {
             let body = ErrorBody {
                 error: "unavailable",
@@ -231,6 +268,9 @@ fn api_response(kind: &RejectionKind, not_found: bool) -> Response {
             "forbidden",
             Some(r#"Bearer error="insufficient_scope""#),
         ),
+        RejectionKind::InsufficientScope { scope } => {
+            return insufficient_scope(kind, scope);
+        }
     };
     let claim = match kind {
         RejectionKind::Claim { claim, .. } => Some(claim.as_str()),
@@ -248,6 +288,38 @@ fn api_response(kind: &RejectionKind, not_found: bool) -> Response {
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
     }
     response
+}
+
+/// RFC 6750 §3: 403 naming the scope the token lacks, in the challenge and
+/// the body. Scopes were checked at compile time to need no escaping.
+fn insufficient_scope(kind: &RejectionKind, scope: &str) -> Response {
+    let body = ErrorBody {
+        error: "forbidden",
+        reason: Some(kind.reason()),
+        claim: None,
+    };
+    let mut response = (StatusCode::FORBIDDEN, Json(ScopeBody { body, scope })).into_response();
+    let challenge = format!(r#"Bearer error="insufficient_scope", scope="{scope}""#);
+    match HeaderValue::from_str(&challenge) {
+        Ok(value) => {
+            response.headers_mut().insert(WWW_AUTHENTICATE, value);
+        }
+        Err(_) => {
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer error="insufficient_scope""#),
+            );
+        }
+    }
+    response
+}
+
+/// The JSON body of an insufficient-scope 403: the usual fields and the scope.
+#[derive(serde::Serialize)]
+struct ScopeBody<'a> {
+    #[serde(flatten)]
+    body: ErrorBody<'a>,
+    scope: &'a str,
 }
 
 fn page_response(kind: &RejectionKind, config: &ResponseConfig, return_to: &str) -> Response {
@@ -270,9 +342,10 @@ fn page_response(kind: &RejectionKind, config: &ResponseConfig, return_to: &str)
             Some(url) => redirect(url).unwrap_or_else(|| forbidden_page(config)),
             None => forbidden_page(config),
         },
-        RejectionKind::MissingLayer | RejectionKind::Unavailable { .. } => {
-            api_response(kind, false)
-        }
+        RejectionKind::MissingLayer
+        | RejectionKind::Unavailable { .. }
+        | RejectionKind::Misconfigured { .. } => api_response(kind, false),
+        RejectionKind::InsufficientScope { .. } => api_response(kind, config.not_found_instead),
     }
 }
 

@@ -5,6 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
+use super::machine::{MACHINE_SUBJECT_PREFIX, is_oauth_typ};
 use crate::error::VerifyError;
 
 /// Largest token we look at, in bytes.
@@ -59,12 +60,6 @@ pub mod cat {
     pub const IGNORE: &str = "cl_I7d4PD111III";
 }
 
-/// `typ` values of OAuth access tokens (RFC 9068), compared exactly as
-/// Clerk's `OAUTH_ACCESS_TOKEN_TYPES`.
-const OAUTH_TYPES: [&str; 2] = ["at+jwt", "application/at+jwt"];
-
-/// Prefix of a machine's `sub` (Clerk's `M2M_SUBJECT_PREFIX`).
-const MACHINE_SUBJECT_PREFIX: &str = "mch_";
 
 /// What the header and `sub` say a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,11 +183,7 @@ fn is_json_object(bytes: &[u8]) -> bool {
 /// Classify a token by `typ`, `sub` and `cat`, as Clerk's `isMachineJwt`
 /// and `isNonSessionJwtCategory` do: exact comparisons only.
 pub fn category(header: &Header, sub: Option<&str>) -> Category {
-    if header
-        .typ
-        .as_deref()
-        .is_some_and(|t| OAUTH_TYPES.contains(&t))
-    {
+    if is_oauth_typ(header.typ.as_deref()) {
         return Category::OAuth;
     }
     if sub.is_some_and(|s| s.starts_with(MACHINE_SUBJECT_PREFIX)) {

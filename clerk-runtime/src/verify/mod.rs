@@ -138,6 +138,11 @@ impl Verifier {
         time::unix_seconds(&*self.inner.clock)
     }
 
+    /// The clock skew allowed on time claims, in seconds.
+    pub(crate) fn skew(&self) -> i64 {
+        self.inner.skew
+    }
+
     /// Verify `token` as of `now` (unix seconds).
     pub async fn verify_at(&self, token: &str, now: i64) -> Result<Auth, VerifyError> {
         // Before the cache lookup: an oversized token must not even be hashed.

@@ -127,6 +127,7 @@ fn main() {
             Rule::Fresh(Reverification { level: SecondFactor, after_minutes: 10 }),
         ]),
         allow_pending: false,
+        accepts: clerk_runtime::policy::Accepts::SESSION,
         rate_limit: None,
     });
     const NESTED: Policy = Policy::Protected(Protection {
@@ -138,6 +139,7 @@ fn main() {
             ]),
         ]),
         allow_pending: true,
+        accepts: clerk_runtime::policy::Accepts::SESSION,
         rate_limit: None,
     });
     assert_eq!(policy_of(&delete_item), DELETE_ITEM);

@@ -37,6 +37,7 @@ fn main() {
         Policy::Protected(Protection {
             rule: Rule::SignedIn,
             allow_pending: false,
+            accepts: clerk_runtime::policy::Accepts::SESSION,
             rate_limit: limit("10/10s"),
         })
     );
