@@ -42,11 +42,11 @@ pub use catalog::Catalog;
 pub use clerk_macros::{Claims, catalog, claims, protect, public, routes};
 pub use config::ClerkConfig;
 #[cfg(feature = "dev")]
-pub use dev::{DevIssuer, DevSession};
+pub use dev::{DevIssuer, DevMachineToken, DevSession};
 pub use error::{ConfigError, Error, VerifyError};
 pub use extract::{Caller, Claims, MaybeAuth, Sessions, USER_ID_HEADER, UserId};
-pub use machine::{MachineAuth, MachineVerifier};
 pub use layer::ClerkLayer;
+pub use machine::{MachineAuth, MachineVerifier};
 pub use policy::presets::{SessionPreset, SessionSettings};
 pub use policy::{Policy, Rule};
 pub use response::{AuthRejection, ResponseMode};

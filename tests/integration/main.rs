@@ -10,6 +10,7 @@ mod handshake;
 mod jwks;
 mod layer;
 mod limits;
+mod machine;
 mod macros;
 mod openapi;
 mod oracle;
@@ -26,4 +27,5 @@ mod verify;
 clerk_runtime::catalog! {
     roles: ["org:admin"],
     permissions: ["org:data:delete"],
+    scopes: ["invoices:read", "read:foo"],
 }

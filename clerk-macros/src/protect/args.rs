@@ -44,7 +44,13 @@ pub(crate) enum Req {
 }
 
 /// Clerk's token type names (`TokenType`), and `any` for all of them.
-const TOKEN_TYPES: [&str; 5] = ["session_token", "api_key", "m2m_token", "oauth_token", "any"];
+const TOKEN_TYPES: [&str; 5] = [
+    "session_token",
+    "api_key",
+    "m2m_token",
+    "oauth_token",
+    "any",
+];
 
 /// `accepts = "..."` / `accepts = [...]`: the token types a route accepts.
 #[derive(Debug)]
@@ -215,12 +221,18 @@ fn parse_accepts(cx: &mut Ctxt, meta: &Meta) -> Option<AcceptsArg> {
         let value = lit.value();
         match TOKEN_TYPES.iter().find(|t| **t == value) {
             Some(&"any") if lits.len() > 1 => {
-                cx.error_spanned_by(lit, "\"any\" already accepts every token type: write accepts = \"any\" alone");
+                cx.error_spanned_by(
+                    lit,
+                    "\"any\" already accepts every token type: write accepts = \"any\" alone",
+                );
                 ok = false;
             }
             Some(&"any") => types.extend(TOKEN_TYPES[..4].iter().copied()),
             Some(t) if types.contains(t) => {
-                cx.error_spanned_by(lit, format!("\"{t}\" is listed twice in `accepts`: remove one"));
+                cx.error_spanned_by(
+                    lit,
+                    format!("\"{t}\" is listed twice in `accepts`: remove one"),
+                );
                 ok = false;
             }
             Some(t) => types.push(t),

@@ -68,7 +68,10 @@ impl BackendClient {
     /// Verifies an opaque M2M token (`POST /m2m_tokens/verify`). Built with
     /// a machine secret key, the client verifies only tokens granted access
     /// to that machine; with the instance secret key, any of the instance's.
-    pub async fn verify_m2m_token(&self, token: &str) -> Result<MachineTokenResource, BackendError> {
+    pub async fn verify_m2m_token(
+        &self,
+        token: &str,
+    ) -> Result<MachineTokenResource, BackendError> {
         self.verify_machine(M2M_TOKENS_VERIFY_PATH, "token", token)
             .await
     }

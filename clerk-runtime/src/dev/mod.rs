@@ -6,6 +6,10 @@
 //! [`DevIssuer::public_key_pem`] is an SPKI PEM that Clerk's own SDKs accept
 //! as `jwtKey`, so tokens minted here also verify there.
 
+mod machines;
+
+pub use machines::DevMachineToken;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,6 +43,8 @@ pub struct DevIssuer {
     issuer: Arc<str>,
     clock: SharedClock,
     counter: Arc<AtomicU64>,
+    /// Opaque machine tokens issued here, answered by the server.
+    machines: machines::Registry,
 }
 
 impl std::fmt::Debug for DevIssuer {
@@ -62,6 +68,7 @@ impl DevIssuer {
             issuer: DEV_ISSUER.into(),
             clock: Arc::new(time::SystemClock),
             counter: Arc::new(AtomicU64::new(0)),
+            machines: machines::Registry::default(),
         })
     }
 
@@ -212,7 +219,10 @@ impl DevIssuer {
     }
 
     /// Serve the JWKS at `GET /.well-known/jwks.json` and `GET /v1/jwks` on
-    /// `addr` (use `127.0.0.1:0` for a free port).
+    /// `addr` (use `127.0.0.1:0` for a free port), and the Backend API's
+    /// machine-token verify endpoints for the tokens of
+    /// [`DevIssuer::issue_machine_token`] (point a
+    /// [`BackendClient`](crate::backend::BackendClient) at [`DevServer::url`]).
     pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<DevServer> {
         use axum::routing::get;
         let body: Arc<str> = self.jwks_json().into();
@@ -227,7 +237,8 @@ impl DevIssuer {
         };
         let app = axum::Router::new()
             .route("/.well-known/jwks.json", get(handler.clone()))
-            .route("/v1/jwks", get(handler));
+            .route("/v1/jwks", get(handler))
+            .merge(self.machine_routes());
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -606,6 +617,15 @@ impl DevServer {
     /// Base URL, e.g. `http://127.0.0.1:41234`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// A Backend API client for this server (its machine-token verify
+    /// endpoints), with a placeholder secret key the server accepts.
+    pub fn backend_client(&self) -> Result<crate::backend::BackendClient, ConfigError> {
+        crate::backend::BackendClient::builder("sk_test_dev_issuer")
+            .base_url(self.url.as_str())
+            .build()
+            .map_err(|e| ConfigError::invalid("CLERK_API_URL", e.to_string()))
     }
 
     /// The Frontend-API-style JWKS URL.

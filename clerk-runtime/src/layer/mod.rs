@@ -177,10 +177,14 @@ impl ClerkLayer {
     }
 
     /// A layer accepting the tokens of a local [`DevIssuer`] (networkless:
-    /// its PEM public key and issuer).
+    /// its PEM public key and issuer), machine JWTs included; for its opaque
+    /// machine tokens add [`ClerkLayer::machine_tokens`] with a verifier
+    /// using [`DevServer::backend_client`](crate::dev::DevServer::backend_client).
     #[cfg(feature = "dev")]
     pub fn dev(issuer: &DevIssuer) -> Result<Self, ConfigError> {
-        Ok(Self::new(issuer.verifier()?))
+        let verifier = issuer.verifier()?;
+        let machines = MachineVerifier::builder(verifier.clone()).build();
+        Ok(Self::new(verifier).machine_tokens(machines))
     }
 
     /// Verify machine tokens (API keys, M2M and OAuth tokens) with

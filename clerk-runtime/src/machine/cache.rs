@@ -51,7 +51,10 @@ impl OpaqueCache {
         let answer = cell.get_or_init(|| fetch).await.clone();
         if answer.as_ref().is_err_and(MachineError::is_unavailable) {
             let mut entries = self.lock();
-            if entries.get(&key).is_some_and(|e| Arc::ptr_eq(&e.cell, &cell)) {
+            if entries
+                .get(&key)
+                .is_some_and(|e| Arc::ptr_eq(&e.cell, &cell))
+            {
                 entries.remove(&key);
             }
         }
@@ -88,10 +91,5 @@ impl OpaqueCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Entry>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    #[cfg(test)]
-    pub(super) fn len(&self) -> usize {
-        self.lock().len()
     }
 }

@@ -29,8 +29,8 @@ pub(super) async fn verify(
     token_type: TokenType,
     machine_id: Option<&str>,
 ) -> Result<MachineAuth, MachineError> {
-    let decoded = token::decode(token)
-        .map_err(|_| MachineError::TokenInvalid("Invalid JWT form."))?;
+    let decoded =
+        token::decode(token).map_err(|_| MachineError::TokenInvalid("Invalid JWT form."))?;
     let header = &decoded.header;
     match token_type {
         // A category, when present, must be M2M's (absent: tokens minted
@@ -62,7 +62,9 @@ pub(super) async fn verify(
     key.verify(decoded.signing_input.as_bytes(), &decoded.signature)
         .map_err(MachineError::Verification)?;
     let payload: Map<String, Value> = serde_json::from_str(&decoded.payload).map_err(|_| {
-        MachineError::Verification(VerifyError::InvalidClaims("payload is not an object".into()))
+        MachineError::Verification(VerifyError::InvalidClaims(
+            "payload is not an object".into(),
+        ))
     })?;
     let Some(Value::String(sub)) = payload.get("sub") else {
         return Err(MachineError::Verification(VerifyError::InvalidSubject));

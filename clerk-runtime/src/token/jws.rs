@@ -60,7 +60,6 @@ pub mod cat {
     pub const IGNORE: &str = "cl_I7d4PD111III";
 }
 
-
 /// What the header and `sub` say a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {

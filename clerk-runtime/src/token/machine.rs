@@ -118,7 +118,9 @@ impl TokenTypes {
 
     /// The types in the set, in [`TokenType::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = TokenType> {
-        TokenType::ALL.into_iter().filter(move |t| self.contains(*t))
+        TokenType::ALL
+            .into_iter()
+            .filter(move |t| self.contains(*t))
     }
 }
 
@@ -389,7 +391,11 @@ mod tests {
             .with(TokenType::M2mToken);
         assert!(list.contains(TokenType::ApiKey));
         assert!(!list.contains(TokenType::SessionToken));
-        assert!(!TokenTypes::NONE.with(TokenType::M2mToken).contains(TokenType::ApiKey));
+        assert!(
+            !TokenTypes::NONE
+                .with(TokenType::M2mToken)
+                .contains(TokenType::ApiKey)
+        );
         assert!(list.accepts_machines() && !TokenTypes::SESSION.accepts_machines());
         assert_eq!(list.to_string(), "api_key | m2m_token");
         assert_eq!(
@@ -397,7 +403,10 @@ mod tests {
             r#"["api_key","m2m_token"]"#
         );
         assert!(TokenType::ApiKey.is_machine() && !TokenType::SessionToken.is_machine());
-        assert_eq!(TokenType::from_name("oauth_token"), Some(TokenType::OAuthToken));
+        assert_eq!(
+            TokenType::from_name("oauth_token"),
+            Some(TokenType::OAuthToken)
+        );
         assert_eq!(TokenType::from_name("any"), None);
     }
 
@@ -405,7 +414,13 @@ mod tests {
     fn jwt_format() {
         assert!(is_jwt_format("header.payload.signature"));
         assert!(is_jwt_format("a.b.c"));
-        for t in ["invalid", "invalid.jwt", "invalid.jwt.token.extra", "a..c", "a.b.c="] {
+        for t in [
+            "invalid",
+            "invalid.jwt",
+            "invalid.jwt.token.extra",
+            "a..c",
+            "a.b.c=",
+        ] {
             assert!(!is_jwt_format(t), "{t}");
         }
     }
