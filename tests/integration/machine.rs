@@ -331,11 +331,12 @@ async fn wrong_types_and_missing_tokens_are_decided_before_any_call() {
         .unwrap();
     let response = app.router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    // A machine token on a session route is a type mismatch, unverified.
+    // An opaque machine token on a session route is no JWT: `token-invalid`,
+    // as Clerk's session path says (machine_oracle.rs), and never sent to Clerk.
     let (status, body, _) = call(&app.router, "/me", Some(API_KEY)).await;
     assert_eq!(
         (status, body["reason"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("token-type-mismatch"))
+        (StatusCode::UNAUTHORIZED, Some("token-invalid"))
     );
     assert!(fake.requests().is_empty(), "no Backend API call was needed");
 }

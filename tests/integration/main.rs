@@ -11,6 +11,7 @@ mod jwks;
 mod layer;
 mod limits;
 mod machine;
+mod machine_oracle;
 mod macros;
 mod openapi;
 mod oracle;

@@ -26,9 +26,12 @@ pub(super) async fn authorize(
         if accepts.tokens.accepts_session() {
             return super::authorize(parts, &Policy::Protected(*protection));
         }
+        // Clerk: "No token in header" when the route names one machine
+        // type; with several, the missing token parses as a session token,
+        // which is not among them (request.ts, A.6).
         let error = match header {
-            None => MachineError::NoTokenInHeader,
-            Some(_) => MachineError::TypeMismatch,
+            None if accepts.tokens.iter().count() == 1 => MachineError::NoTokenInHeader,
+            _ => MachineError::TypeMismatch,
         };
         return Err(rejection(parts, &error));
     };

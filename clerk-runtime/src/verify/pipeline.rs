@@ -19,11 +19,6 @@ impl Verifier {
         now: i64,
     ) -> Result<Verified, VerifyError> {
         let inner = &*self.inner;
-        // 0. An opaque machine token (`ak_`, `mt_`, `oat_`) is no session
-        // token, whatever else it is (Clerk: `token-type-mismatch`).
-        if token::machine::is_machine_token_by_prefix(token) {
-            return Err(VerifyError::TypeMismatch("a machine token"));
-        }
         // 1. Shape.
         let decoded = token::decode(token)?;
         // Deserialized once; a type error is reported only after the
