@@ -652,3 +652,93 @@ fn the_route_table_says_what_each_route_accepts() {
         json!({"tokens": ["api_key"], "scopes": ["invoices:read"]})
     );
 }
+
+/// Clerk's fixtures (`@clerk/backend` fixtures/machine.ts, index.ts): OAuth
+/// access-token JWTs signed by the fixture instance key, valid at
+/// 1666648250 (A.7).
+const CLERK_OAUTH_JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6Imluc18yR0lvUWhiVXB5MGhYN0IyY1ZrdVRNaW5Yb0QiLCJ0eXAiOiJhdCtqd3QifQ.eyJhenAiOiJodHRwczovL2FjY291bnRzLmluc3BpcmVkLnB1bWEtNzQubGNsLmRldiIsImV4cCI6MTY2NjY0ODU1MCwiaWF0IjoxNjY2NjQ4MjUwLCJpc3MiOiJodHRwczovL2NsZXJrLm9hdXRoLmV4YW1wbGUudGVzdCIsIm5iZiI6MTY2NjY0ODI0MCwic2lkIjoic2Vzc18yR2JEQjRlbk5kQ2E1dlMxenBDM1h6Zzl0SzkiLCJzdWIiOiJ1c2VyXzJ2WVZ0ZXN0VEVTVHRlc3RURVNUdGVzdFRFU1R0ZXN0IiwiY2xpZW50X2lkIjoiY2xpZW50XzJWVFdVenZHQzVVaGRKQ054NnhHMUQ5OGVkYyIsInNjb3BlIjoicmVhZDpmb28gd3JpdGU6YmFyIiwianRpIjoib2F0XzJ4S2E5Qmd2N054TVJERnlRdzhMcFozY1RtVTF2SGpFIn0.Wgw5L2u0nGkxF9Y-5Dje414UEkxq2Fu3_VePeh1-GehCugi0eIXV-QyiXp1ba4pxWWbCfIC_hihzKjwnVb5wrhzqyw8FJpvnvtrHEjt-zSijpS7WlO7ScJDY-PE8zgH-CICnS2CKYSkP3Rbzka9XY_Z6ieUzmBSFdA_0K8pQOdDHv70y04dnL1CjL6XToncnvezioL388Y1UTqlhll8b2Pm4EI7rGdHVKzLcKnKoYpgsBPZLmO7qGPJ5BkHvmg3gOSkmIiziFaEZkoXvjbvEUAt5qEqzaADSaFP6QhRYNtr1s4OD9uj0SK6QaoZTj69XYFuNMNnm7zN_WxvPBMTq9g";
+const CLERK_OAUTH_JWT_APPLICATION_TYP: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6Imluc18yR0lvUWhiVXB5MGhYN0IyY1ZrdVRNaW5Yb0QiLCJ0eXAiOiJhcHBsaWNhdGlvbi9hdCtqd3QifQ.eyJhenAiOiJodHRwczovL2FjY291bnRzLmluc3BpcmVkLnB1bWEtNzQubGNsLmRldiIsImV4cCI6MTY2NjY0ODU1MCwiaWF0IjoxNjY2NjQ4MjUwLCJpc3MiOiJodHRwczovL2NsZXJrLm9hdXRoLmV4YW1wbGUudGVzdCIsIm5iZiI6MTY2NjY0ODI0MCwic2lkIjoic2Vzc18yR2JEQjRlbk5kQ2E1dlMxenBDM1h6Zzl0SzkiLCJzdWIiOiJ1c2VyXzJ2WVZ0ZXN0VEVTVHRlc3RURVNUdGVzdFRFU1R0ZXN0IiwiY2xpZW50X2lkIjoiY2xpZW50XzJWVFdVenZHQzVVaGRKQ054NnhHMUQ5OGVkYyIsInNjb3BlIjoicmVhZDpmb28gd3JpdGU6YmFyIiwianRpIjoib2F0XzJ4S2E5Qmd2N054TVJERnlRdzhMcFozY1RtVTF2SGpFIn0.GPTvB4doScjzQD0kRMhMebVDREjwcrMWK73OP_kFc3pl0gST29BlWrKMBi8wRxoSJBc2ukO10BPhGxnh15PxCNLyk6xQFWhFBA7XpVxY4T_VHPDU5FEOocPQuqcqZ4cA1GDJST-BH511fxoJnv4kfha46IvQiUMvWCacIj_w12qfZigeb208mTDIeoJQtlYb-sD9u__CVvB4uZOqGb0lIL5-cCbhMPFg-6GQ2DhZ-Eq5tw7oyO6lPrsAaFN9u-59SLvips364ieYNpgcr9Dbo5PDvUSltqxoIXTDFo4esWw6XwUjnGfqCh34LYAhv_2QF2U0-GASBEn4GK-Wfv3wXg";
+const CLERK_FIXTURE_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqYy3MY8fOneEyzNDu9lp
+6iGXKkNUF+u/dUnrlkadZYyB35efzKFJEr9fftmWv5PUj1uRHTQ3bh6X1cceOYsI
+jy008dHWZJsKhGOxgdTjeK91rjaklxt7tyFXEiKHIOr1LSgKzopClOfCIjxK/oPU
+Of38pVh7WnekcSBQmU5fqA+EzKMi6k9VwvbzqKlZM4XQsiFyn28d9VubJWjTU8nN
+ot0n1NE+9k6TxM8nglM4RwkBH4Ni4B0LhKKOOV+AG8tBNiZVil415dpBldmJ/j0w
+k7Ad4VFi9en3Z17oCKr+K+zuT7vKMKSb1548dk0vnmi0vj2QGXSo+61wM5yQWpk6
+sQIDAQAB
+-----END PUBLIC KEY-----";
+const CLERK_FIXTURE_NOW: i64 = 1_666_648_250;
+
+fn clerk_fixture_verifier() -> MachineVerifier {
+    let keys = Verifier::builder()
+        .pem(CLERK_FIXTURE_PEM)
+        .clock(|| CLERK_FIXTURE_NOW)
+        .build()
+        .unwrap();
+    MachineVerifier::builder(keys).build()
+}
+
+/// Clerk's `verify.test.ts`, the cases that need no Backend API.
+#[tokio::test]
+async fn clerks_oauth_jwt_cases() {
+    let verifier = clerk_fixture_verifier();
+    let auth = verifier.verify(CLERK_OAUTH_JWT).await.unwrap();
+    assert_eq!(auth.token_type().as_str(), "oauth_token");
+    assert_eq!(auth.id(), "oat_2xKa9Bgv7NxMRDFyQw8LpZ3cTmU1vHjE");
+    assert_eq!(auth.client_id(), Some("client_2VTWUzvGC5UhdJCNx6xG1D98edc"));
+    assert_eq!(auth.subject(), "user_2vYVtestTESTtestTESTtestTESTtest");
+    assert_eq!(auth.user_id(), Some("user_2vYVtestTESTtestTESTtestTESTtest"));
+    assert_eq!(auth.scopes(), ["read:foo", "write:bar"]);
+    assert_eq!(auth.expires_at(), Some(1_666_648_550));
+    let auth = verifier.verify(CLERK_OAUTH_JWT_APPLICATION_TYP).await.unwrap();
+    assert_eq!(auth.token_type().as_str(), "oauth_token");
+    // `alg: none` (createJwt's bogus signature): refused on the header.
+    let parts: Vec<&str> = CLERK_OAUTH_JWT.split('.').collect();
+    let none = format!(
+        "{}.{}.{}",
+        b64(&json!({"alg": "none", "kid": "ins_2GIoQhbUpy0hX7B2cVkuTMinXoD", "typ": "at+jwt"}).to_string()),
+        parts[1],
+        parts[2]
+    );
+    let error = verifier.verify(&none).await.unwrap_err();
+    assert_eq!(error.reason(), "token-verification-failed");
+    assert!(error.to_string().contains("algorithm"), "{error}");
+    // Signature before claims: a tampered payload fails on the signature.
+    let tampered = format!("{}.{}.{}", parts[0], b64(r#"{"sub":"user_x","exp":1}"#), parts[2]);
+    let error = verifier.verify(&tampered).await.unwrap_err();
+    assert!(error.to_string().contains("signature"), "{error}");
+    // Neither M2M nor OAuth: not a machine token.
+    assert_eq!(
+        verifier.verify("invalid.jwt.token").await.unwrap_err().reason(),
+        "token-type-mismatch"
+    );
+    // Well past the fixture's exp and the clock skew: expired.
+    let later = Verifier::builder()
+        .pem(CLERK_FIXTURE_PEM)
+        .clock(|| CLERK_FIXTURE_NOW + 400)
+        .build()
+        .unwrap();
+    let error = MachineVerifier::builder(later).build().verify(CLERK_OAUTH_JWT).await.unwrap_err();
+    assert!(error.to_string().contains("expired"), "{error}");
+}
+
+/// Odd `sub` values (Clerk's regression cases): classified and refused,
+/// never a panic.
+#[tokio::test]
+async fn odd_subjects_are_refused_not_a_crash() {
+    let issuer = DevIssuer::new().unwrap();
+    let verifier = MachineVerifier::builder(issuer.verifier().unwrap()).build();
+    let now = issuer.now();
+    for sub in [Value::Null, json!(123), json!({}), json!(["mch_x"])] {
+        let mut payload = json!({"iat": now, "exp": now + 60, "sub": sub});
+        if sub.is_null() {
+            payload.as_object_mut().unwrap().remove("sub");
+        }
+        let token = issuer.mint_raw(
+            &json!({"alg": "RS256", "kid": issuer.kid(), "typ": "at+jwt"}).to_string(),
+            &payload.to_string(),
+        );
+        let error = verifier.verify(&token).await.unwrap_err();
+        assert_eq!(error.reason(), "token-verification-failed", "{sub}");
+    }
+}

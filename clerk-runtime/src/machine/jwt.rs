@@ -178,3 +178,56 @@ fn split_scopes(scopes: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    //! Clerk's `M2MToken.test.ts` (`fromJwtPayload`), through verification.
+    use serde_json::json;
+
+    use crate::dev::DevIssuer;
+    use crate::machine::{MachineAuth, MachineVerifier};
+
+    async fn m2m(payload: serde_json::Value) -> MachineAuth {
+        let issuer = DevIssuer::new().unwrap();
+        let now = issuer.now();
+        let mut p = json!({"iss": "https://clerk.m2m.example.test", "sub": "mch_2vYV", "iat": now, "nbf": now, "exp": now + 300});
+        p.as_object_mut()
+            .unwrap()
+            .extend(payload.as_object().unwrap().clone());
+        let header = json!({"alg": "RS256", "kid": issuer.kid(), "typ": "JWT", "cat": "cl_B7d4PD333AAA"});
+        let token = issuer.mint_raw(&header.to_string(), &p.to_string());
+        MachineVerifier::builder(issuer.verifier().unwrap())
+            .build()
+            .verify(&token)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn aud_gives_the_scopes_when_there_are_no_scopes() {
+        let auth = m2m(json!({"aud": ["mch_1", "mch_2"], "jti": "mt_1"})).await;
+        assert_eq!(auth.scopes(), ["mch_1", "mch_2"]);
+        assert_eq!(auth.id(), "mt_1");
+        assert_eq!(auth.claims().unwrap().get("aud"), Some(&json!(["mch_1", "mch_2"])));
+    }
+
+    #[tokio::test]
+    async fn scopes_beat_aud_and_custom_claims_keep_all_but_the_structural_ones() {
+        let auth = m2m(json!({"aud": ["mch_1"], "scopes": "scope1 scope2 scope3", "permissions": ["read"], "role": "admin"})).await;
+        assert_eq!(auth.scopes(), ["scope1", "scope2", "scope3"]);
+        let claims = auth.claims().unwrap();
+        let mut keys: Vec<&str> = claims.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["aud", "permissions", "role", "scopes"]);
+    }
+
+    #[tokio::test]
+    async fn no_scopes_no_jti_no_claims() {
+        let auth = m2m(json!({})).await;
+        assert!(auth.scopes().is_empty());
+        assert_eq!(auth.id(), "");
+        assert!(auth.claims().is_none());
+        assert_eq!(auth.machine_id(), Some("mch_2vYV"));
+        assert_eq!(auth.user_id(), None);
+    }
+}
