@@ -12,6 +12,10 @@
 //!   two schemes as alternatives, each listing the roles, permissions,
 //!   features and plans the rule names as scopes (OpenAPI 3.1 allows role
 //!   names as scopes of non-OAuth schemes);
+//! - for routes that accept machine tokens (`#[protect(accepts = ..)]`), one
+//!   HTTP bearer scheme per accepted type ([`API_KEY_SCHEME`],
+//!   [`M2M_SCHEME`], [`OAUTH_SCHEME`], declared only when a route uses it)
+//!   as further alternatives, listing the route's required scopes;
 //! - an `x-clerk-policy` extension with the policy as data (its serde form),
 //!   which keeps what scopes cannot say (`any`, `fresh`, conditions).
 //!
@@ -41,7 +45,7 @@ use utoipa::openapi::security::{
 };
 use utoipa::openapi::{OpenApi, PathItem};
 
-use crate::policy::{Policy, Rule};
+use crate::policy::{Policy, Rule, TokenType};
 use crate::routes::Route;
 
 /// Name of the HTTP bearer (JWT) scheme: `Authorization: Bearer <session token>`.
@@ -51,6 +55,29 @@ pub const COOKIE_SCHEME: &str = "clerk_session_cookie";
 /// The cookie the cookie scheme names (suffixed `__session_<suffix>` cookies
 /// are read too, but an apiKey scheme names exactly one cookie).
 pub const SESSION_COOKIE: &str = "__session";
+/// Name of the scheme of Clerk API keys (`Authorization: Bearer ak_...`).
+pub const API_KEY_SCHEME: &str = "clerk_api_key";
+/// Name of the scheme of Clerk M2M tokens (`mt_...` or a JWT).
+pub const M2M_SCHEME: &str = "clerk_m2m_token";
+/// Name of the scheme of Clerk OAuth access tokens (`oat_...` or an `at+jwt` JWT).
+pub const OAUTH_SCHEME: &str = "clerk_oauth_token";
+
+/// The scheme of a machine token type, and its description.
+fn machine_scheme(token_type: TokenType) -> Option<(&'static str, &'static str)> {
+    match token_type {
+        TokenType::ApiKey => Some((API_KEY_SCHEME, "A Clerk API key (ak_...).")),
+        TokenType::M2mToken => Some((
+            M2M_SCHEME,
+            "A Clerk machine-to-machine token (mt_... or a JWT).",
+        )),
+        TokenType::OAuthToken => Some((
+            OAUTH_SCHEME,
+            "A Clerk OAuth access token (oat_... or an at+jwt JWT).",
+        )),
+        TokenType::SessionToken => None,
+    }
+}
+
 /// The operation extension carrying the route's [`Policy`] as data.
 pub const POLICY_EXTENSION: &str = "x-clerk-policy";
 
@@ -91,6 +118,22 @@ pub fn apply(doc: &mut OpenApi, table: &'static [Route]) -> Vec<&'static Route> 
             "The session cookie set by Clerk's browser SDK.",
         ))),
     );
+    for token_type in TokenType::ALL {
+        let used = table.iter().any(|route| {
+            matches!(route.policy, Policy::Protected(p) if p.accepts.tokens.contains(token_type))
+        });
+        if let Some((name, description)) = machine_scheme(token_type).filter(|_| used) {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some(description))
+                        .build(),
+                ),
+            );
+        }
+    }
     let mut undescribed = Vec::new();
     for route in table {
         let path = openapi_path(route.path);
@@ -114,11 +157,17 @@ pub fn requirements(policy: &Policy) -> Vec<SecurityRequirement> {
     match policy {
         Policy::Public(_) => Vec::new(),
         Policy::Protected(protection) => {
-            let scopes = scopes(&protection.rule);
-            vec![
-                SecurityRequirement::new(BEARER_SCHEME, scopes.clone()),
-                SecurityRequirement::new(COOKIE_SCHEME, scopes),
-            ]
+            let accepts = protection.accepts;
+            let mut requirements = Vec::new();
+            if accepts.tokens.accepts_session() {
+                let scopes = scopes(&protection.rule);
+                requirements.push(SecurityRequirement::new(BEARER_SCHEME, scopes.clone()));
+                requirements.push(SecurityRequirement::new(COOKIE_SCHEME, scopes));
+            }
+            for (name, _) in accepts.tokens.iter().filter_map(machine_scheme) {
+                requirements.push(SecurityRequirement::new(name, accepts.scopes.to_vec()));
+            }
+            requirements
         }
     }
 }

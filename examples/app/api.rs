@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use clerk_runtime::webhook::ClerkWebhook;
-use clerk_runtime::{Auth, Claims, claims, protect, public};
+use clerk_runtime::{Auth, Claims, MachineAuth, claims, protect, public};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -46,6 +46,31 @@ fn db_error(err: DbError) -> Response {
 /// organization permissions below only apply inside an organization.
 pub fn personal_account(auth: &Auth) -> bool {
     auth.org_id().is_none()
+}
+
+/// A customer's script exporting its organization's items with an API key
+/// (`Authorization: Bearer ak_...`) that carries the `invoices:read` scope.
+/// Sessions are refused here: this route is for machines only.
+#[utoipa::path(get, path = "/api/invoices/export", tag = "items", responses((status = 200, description = "The key's organization's items"), (status = 401), (status = 403)))]
+#[protect(accepts = "api_key", scope = "invoices:read")]
+pub async fn export_invoices(key: MachineAuth, State(state): State<AppState>) -> Response {
+    // An organization's key reads the organization's items, a user's key the user's.
+    let scope = match (key.org_id(), key.user_id()) {
+        (Some(org_id), _) => Scope::Org {
+            org_id: org_id.to_owned(),
+            user_id: key.subject().to_owned(),
+        },
+        (None, Some(user_id)) => Scope::Owner {
+            user_id: user_id.to_owned(),
+        },
+        (None, None) => {
+            return (StatusCode::FORBIDDEN, Json(json!({"error": "forbidden"}))).into_response();
+        }
+    };
+    match state.db.list_items(scope).await {
+        Ok(items) => Json(json!({ "key": key.name(), "items": items })).into_response(),
+        Err(err) => db_error(err),
+    }
 }
 
 /// Items in scope: the organization's with `org:data:read`, or your own.

@@ -195,6 +195,18 @@ impl DevMode {
             .build()?)
     }
 
+    /// Machine tokens: JWT forms with the session keys, opaque ones (API
+    /// keys) through the dev server's Backend-API-shaped verify endpoints.
+    pub fn machine_verifier(
+        &self,
+        keys: Verifier,
+    ) -> Result<clerk_runtime::MachineVerifier, crate::AppError> {
+        let backend = self.jwks.backend_client()?;
+        Ok(clerk_runtime::MachineVerifier::builder(keys)
+            .backend(backend)
+            .build())
+    }
+
     /// The verifier of `supabase` template tokens (audience checked).
     pub fn template_verifier(&self) -> Result<Verifier, crate::AppError> {
         Ok(Verifier::builder()

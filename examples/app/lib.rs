@@ -35,6 +35,7 @@ clerk_runtime::catalog! {
     permissions: ["org:data:read", "org:data:write", "org:data:delete"],
     features:    ["o:data", "u:beta"],
     plans:       ["o:pro", "u:free"],
+    scopes:      ["invoices:read"],
 }
 
 /// Where the browser signs in; protected pages redirect here with `redirect_url`.
@@ -227,7 +228,9 @@ impl App {
         let (mode, layer, template_verifier) = match &settings.clerk {
             None => {
                 let dev = DevMode::start().await?;
-                let layer = ClerkLayer::new(dev.session_verifier()?);
+                let verifier = dev.session_verifier()?;
+                let layer = ClerkLayer::new(verifier.clone())
+                    .machine_tokens(dev.machine_verifier(verifier)?);
                 let template = dev.template_verifier()?;
                 (Mode::Dev(dev), layer, template)
             }
@@ -235,8 +238,13 @@ impl App {
                 // What `ClerkLayer::from_env()` builds; the config is also
                 // needed for the Backend API and the template verifier.
                 let layer = match &settings.session {
-                    Some(session) => ClerkLayer::new(config.verifier()?)
-                        .clerk_sessions(config, session.clone())?,
+                    Some(session) => {
+                        let verifier = config.verifier()?;
+                        let machines = config.machine_verifier_builder(verifier.clone())?.build();
+                        ClerkLayer::new(verifier)
+                            .machine_tokens(machines)
+                            .clerk_sessions(config, session.clone())?
+                    }
                     None => ClerkLayer::from_config(config)?,
                 };
                 let verifier = layer.verifier().clone();
@@ -347,6 +355,7 @@ pub fn routes() -> Routes<AppState> {
         GET    "/api/public/{*rest}"   => api::public,
         POST   "/api/webhooks/{*rest}" => api::webhook,
         GET    "/api/openapi.json"     => api::openapi_json,
+        GET    "/api/invoices/export"  => api::export_invoices,
     ]
 }
 
@@ -369,6 +378,8 @@ pub struct DemoTokens {
     pub admin: String,
     /// Member without `org:data:delete`: 403 on `DELETE /api/data/1`.
     pub member: String,
+    /// An API key of Acme with `invoices:read`: 200 on `/api/invoices/export`.
+    pub api_key: String,
 }
 
 /// Mints the startup demo tokens (dev mode only).
@@ -389,8 +400,13 @@ pub fn demo_tokens(dev: &DevMode) -> DemoTokens {
         permissions: vec!["org:data:read".into()],
         features: Vec::new(),
     };
+    let api_key = dev.issuer.issue_machine_token(
+        &clerk_runtime::DevMachineToken::api_key("org_acme", "billing-export")
+            .scopes(["invoices:read"]),
+    );
     DemoTokens {
         admin: dev.sign_in(admin).1,
         member: dev.sign_in(member).1,
+        api_key,
     }
 }

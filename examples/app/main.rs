@@ -59,6 +59,11 @@ async fn run() -> Result<(), AppError> {
             "  curl -i -X DELETE -H 'Authorization: Bearer {}' {url}/api/data/1",
             tokens.member
         );
+        println!("  # 200: an API key with the invoices:read scope (machine callers, no session)");
+        println!(
+            "  curl -i -H 'Authorization: Bearer {}' {url}/api/invoices/export",
+            tokens.api_key
+        );
     }
     axum::serve(
         listener,

@@ -1308,3 +1308,57 @@ async fn a_webhook_on_one_instance_revokes_on_the_other_through_redis() {
     );
     drop((a, b));
 }
+
+#[tokio::test]
+async fn an_api_key_exports_its_organizations_items_and_only_with_the_scope() {
+    let app = TestApp::start().await;
+    let admin = app.token(acme_admin());
+    assert_eq!(
+        create(&app, &admin, "invoice 7").await.status(),
+        StatusCode::CREATED
+    );
+    let dev = app.state.dev().unwrap();
+    let key = dev.issuer.issue_machine_token(
+        &clerk_runtime::DevMachineToken::api_key("org_acme", "billing").scopes(["invoices:read"]),
+    );
+    let response = app
+        .get("/api/invoices/export")
+        .bearer(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = json_of(response).await;
+    assert_eq!(body["key"], "billing");
+    assert_eq!(body["items"][0]["name"], "invoice 7");
+    // The demo key printed at startup works the same way.
+    let demo = clerk_examples::demo_tokens(dev).api_key;
+    assert_eq!(
+        app.get("/api/invoices/export")
+            .bearer(&demo)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let narrow = dev.issuer.issue_machine_token(
+        &clerk_runtime::DevMachineToken::api_key("org_acme", "other").scopes(["reports:read"]),
+    );
+    let response = app
+        .get("/api/invoices/export")
+        .bearer(&narrow)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // A session, even an admin's, is not accepted on a machine-only route.
+    let response = app
+        .get("/api/invoices/export")
+        .bearer(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(json_of(response).await["reason"], "token-type-mismatch");
+}

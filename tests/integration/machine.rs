@@ -687,16 +687,25 @@ async fn clerks_oauth_jwt_cases() {
     assert_eq!(auth.id(), "oat_2xKa9Bgv7NxMRDFyQw8LpZ3cTmU1vHjE");
     assert_eq!(auth.client_id(), Some("client_2VTWUzvGC5UhdJCNx6xG1D98edc"));
     assert_eq!(auth.subject(), "user_2vYVtestTESTtestTESTtestTESTtest");
-    assert_eq!(auth.user_id(), Some("user_2vYVtestTESTtestTESTtestTESTtest"));
+    assert_eq!(
+        auth.user_id(),
+        Some("user_2vYVtestTESTtestTESTtestTESTtest")
+    );
     assert_eq!(auth.scopes(), ["read:foo", "write:bar"]);
     assert_eq!(auth.expires_at(), Some(1_666_648_550));
-    let auth = verifier.verify(CLERK_OAUTH_JWT_APPLICATION_TYP).await.unwrap();
+    let auth = verifier
+        .verify(CLERK_OAUTH_JWT_APPLICATION_TYP)
+        .await
+        .unwrap();
     assert_eq!(auth.token_type().as_str(), "oauth_token");
     // `alg: none` (createJwt's bogus signature): refused on the header.
     let parts: Vec<&str> = CLERK_OAUTH_JWT.split('.').collect();
     let none = format!(
         "{}.{}.{}",
-        b64(&json!({"alg": "none", "kid": "ins_2GIoQhbUpy0hX7B2cVkuTMinXoD", "typ": "at+jwt"}).to_string()),
+        b64(
+            &json!({"alg": "none", "kid": "ins_2GIoQhbUpy0hX7B2cVkuTMinXoD", "typ": "at+jwt"})
+                .to_string()
+        ),
         parts[1],
         parts[2]
     );
@@ -704,12 +713,21 @@ async fn clerks_oauth_jwt_cases() {
     assert_eq!(error.reason(), "token-verification-failed");
     assert!(error.to_string().contains("algorithm"), "{error}");
     // Signature before claims: a tampered payload fails on the signature.
-    let tampered = format!("{}.{}.{}", parts[0], b64(r#"{"sub":"user_x","exp":1}"#), parts[2]);
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(r#"{"sub":"user_x","exp":1}"#),
+        parts[2]
+    );
     let error = verifier.verify(&tampered).await.unwrap_err();
     assert!(error.to_string().contains("signature"), "{error}");
     // Neither M2M nor OAuth: not a machine token.
     assert_eq!(
-        verifier.verify("invalid.jwt.token").await.unwrap_err().reason(),
+        verifier
+            .verify("invalid.jwt.token")
+            .await
+            .unwrap_err()
+            .reason(),
         "token-type-mismatch"
     );
     // Well past the fixture's exp and the clock skew: expired.
@@ -718,7 +736,11 @@ async fn clerks_oauth_jwt_cases() {
         .clock(|| CLERK_FIXTURE_NOW + 400)
         .build()
         .unwrap();
-    let error = MachineVerifier::builder(later).build().verify(CLERK_OAUTH_JWT).await.unwrap_err();
+    let error = MachineVerifier::builder(later)
+        .build()
+        .verify(CLERK_OAUTH_JWT)
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("expired"), "{error}");
 }
 

@@ -46,8 +46,11 @@ async fn any(caller: Caller) -> String {
     }
 }
 
+/// Builds the `acceptsToken` value Clerk takes.
+type AcceptsValue = fn() -> Value;
+
 /// `acceptsToken` as Clerk takes it, and our route declaring the same.
-const ACCEPTS: [(&str, fn() -> Value); 6] = [
+const ACCEPTS: [(&str, AcceptsValue); 6] = [
     ("/session_token", || json!("session_token")),
     ("/api_key", || json!("api_key")),
     ("/m2m_token", || json!("m2m_token")),
@@ -84,30 +87,69 @@ async fn machine_token_decisions_agree_with_clerk_sdk() {
         }
         h.to_string()
     };
-    let m2m_payload = |exp: i64| json!({"sub": "mch_a", "iat": now - 100, "nbf": now - 100, "exp": exp, "jti": "mt_1", "scopes": "mch_me"}).to_string();
+    let m2m_payload = |exp: i64| {
+        json!({"sub": "mch_a", "iat": now - 100, "nbf": now - 100, "exp": exp, "jti": "mt_1", "scopes": "mch_me"}).to_string()
+    };
     let tokens: Vec<(&str, Option<String>, Option<String>)> = vec![
-        ("session", Some(issuer.mint(&DevSession::new("user_1"))), None),
+        (
+            "session",
+            Some(issuer.mint(&DevSession::new("user_1"))),
+            None,
+        ),
         ("m2m-jwt", issuer.mint_machine_jwt(&m2m), None),
         ("oauth-jwt", issuer.mint_machine_jwt(&oauth), None),
         (
             "template",
-            Some(issuer.mint_template("svc", json!({"aud": "svc"}), std::time::Duration::from_secs(60))),
+            Some(issuer.mint_template(
+                "svc",
+                json!({"aud": "svc"}),
+                std::time::Duration::from_secs(60),
+            )),
             None,
         ),
-        ("m2m-jwt-expired", Some(issuer.mint_raw(&header("JWT", Some("cl_B7d4PD333AAA")), &m2m_payload(now - 60))), None),
-        ("m2m-jwt-session-cat", Some(issuer.mint_raw(&header("JWT", Some("cl_B7d4PD111AAA")), &m2m_payload(now + 60))), None),
-        ("m2m-jwt-no-cat", Some(issuer.mint_raw(&header("JWT", None), &m2m_payload(now + 60))), None),
-        ("m2m-jwt-at-typ", Some(issuer.mint_raw(&header("at+jwt", None), &m2m_payload(now + 60))), None),
+        (
+            "m2m-jwt-expired",
+            Some(issuer.mint_raw(
+                &header("JWT", Some("cl_B7d4PD333AAA")),
+                &m2m_payload(now - 60),
+            )),
+            None,
+        ),
+        (
+            "m2m-jwt-session-cat",
+            Some(issuer.mint_raw(
+                &header("JWT", Some("cl_B7d4PD111AAA")),
+                &m2m_payload(now + 60),
+            )),
+            None,
+        ),
+        (
+            "m2m-jwt-no-cat",
+            Some(issuer.mint_raw(&header("JWT", None), &m2m_payload(now + 60))),
+            None,
+        ),
+        (
+            "m2m-jwt-at-typ",
+            Some(issuer.mint_raw(&header("at+jwt", None), &m2m_payload(now + 60))),
+            None,
+        ),
         (
             "m2m-jwt-forged",
-            Some(DevIssuer::new().unwrap().mint_raw(&header("JWT", Some("cl_B7d4PD333AAA")), &m2m_payload(now + 60))),
+            Some(DevIssuer::new().unwrap().mint_raw(
+                &header("JWT", Some("cl_B7d4PD333AAA")),
+                &m2m_payload(now + 60),
+            )),
             None,
         ),
         ("api-key", Some("ak_some-token-value".into()), None),
         ("m2m-opaque", Some("mt_some-token-value".into()), None),
         ("oauth-opaque", Some("oat_some-token-value".into()), None),
         ("none", None, None),
-        ("cookie-api-key", None, Some("__session=ak_some-token-value; __client_uat=1".into())),
+        (
+            "cookie-api-key",
+            None,
+            Some("__session=ak_some-token-value; __client_uat=1".into()),
+        ),
     ];
     let mut cases = Vec::new();
     for (name, token, cookie) in &tokens {
@@ -121,7 +163,11 @@ async fn machine_token_decisions_agree_with_clerk_sdk() {
                 "oauth-opaque" => Some("oauth_token"),
                 _ => None,
             };
-            let accepted = |t: &str| accepts == json!("any") || accepts == json!(t) || accepts.as_array().is_some_and(|a| a.contains(&json!(t)));
+            let accepted = |t: &str| {
+                accepts == json!("any")
+                    || accepts == json!(t)
+                    || accepts.as_array().is_some_and(|a| a.contains(&json!(t)))
+            };
             if opaque_type.is_some_and(accepted) {
                 continue;
             }
@@ -150,7 +196,10 @@ async fn machine_token_decisions_agree_with_clerk_sdk() {
     let mut disagreements = Vec::new();
     for (case, verdict) in cases.iter().zip(&clerk) {
         let id = case["id"].as_str().unwrap();
-        assert_eq!(verdict["fetched"], false, "{id}: Clerk needed the network: {verdict}");
+        assert_eq!(
+            verdict["fetched"], false,
+            "{id}: Clerk needed the network: {verdict}"
+        );
         let mut request = Request::get(case["path"].as_str().unwrap());
         if let Some(token) = case["token"].as_str() {
             request = request.header("authorization", format!("Bearer {token}"));
@@ -158,22 +207,42 @@ async fn machine_token_decisions_agree_with_clerk_sdk() {
         if let Some(cookie) = case["cookie"].as_str() {
             request = request.header("cookie", cookie);
         }
-        let response = router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let response = router
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
         let ours = if status == StatusCode::OK {
-            ("signed-in".to_owned(), String::from_utf8_lossy(&bytes).into_owned())
+            (
+                "signed-in".to_owned(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )
         } else {
             let body: Value = serde_json::from_slice(&bytes).unwrap_or_default();
-            ("signed-out".to_owned(), body["reason"].as_str().unwrap_or_default().to_owned())
+            (
+                "signed-out".to_owned(),
+                body["reason"].as_str().unwrap_or_default().to_owned(),
+            )
         };
         let theirs = match verdict["status"].as_str() {
-            Some("signed-in") => ("signed-in".to_owned(), verdict["subject"].as_str().unwrap_or_default().to_owned()),
-            _ => ("signed-out".to_owned(), verdict["reason"].as_str().unwrap_or_default().to_owned()),
+            Some("signed-in") => (
+                "signed-in".to_owned(),
+                verdict["subject"].as_str().unwrap_or_default().to_owned(),
+            ),
+            _ => (
+                "signed-out".to_owned(),
+                verdict["reason"].as_str().unwrap_or_default().to_owned(),
+            ),
         };
         let known = KNOWN_DIFFERENCES.iter().any(|(known, _)| *known == id);
         if (ours != theirs) != known {
-            disagreements.push(format!("{id}: clerk {theirs:?}, ours {ours:?} (known: {known})"));
+            disagreements.push(format!(
+                "{id}: clerk {theirs:?}, ours {ours:?} (known: {known})"
+            ));
         }
     }
     assert!(

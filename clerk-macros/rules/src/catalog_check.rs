@@ -191,6 +191,7 @@ mod tests {
             Some(&["org:data:read", "org:data:write"]),
             None,
             Some(&[]),
+            None,
         ],
         origin: "src/main.rs:3",
     };

@@ -194,7 +194,8 @@ mod tests {
         p.as_object_mut()
             .unwrap()
             .extend(payload.as_object().unwrap().clone());
-        let header = json!({"alg": "RS256", "kid": issuer.kid(), "typ": "JWT", "cat": "cl_B7d4PD333AAA"});
+        let header =
+            json!({"alg": "RS256", "kid": issuer.kid(), "typ": "JWT", "cat": "cl_B7d4PD333AAA"});
         let token = issuer.mint_raw(&header.to_string(), &p.to_string());
         MachineVerifier::builder(issuer.verifier().unwrap())
             .build()
@@ -208,7 +209,10 @@ mod tests {
         let auth = m2m(json!({"aud": ["mch_1", "mch_2"], "jti": "mt_1"})).await;
         assert_eq!(auth.scopes(), ["mch_1", "mch_2"]);
         assert_eq!(auth.id(), "mt_1");
-        assert_eq!(auth.claims().unwrap().get("aud"), Some(&json!(["mch_1", "mch_2"])));
+        assert_eq!(
+            auth.claims().unwrap().get("aud"),
+            Some(&json!(["mch_1", "mch_2"]))
+        );
     }
 
     #[tokio::test]
