@@ -246,7 +246,8 @@ pub async fn webhook(
         limited,
         public,
         webhook,
-        openapi_json
+        openapi_json,
+        export_invoices
     )
 )]
 pub struct ApiDoc;

@@ -179,6 +179,7 @@ fn route_table_lists_every_route_with_method_path_and_policy() {
         ("GET", "/api/public/{*rest}", "public"),
         ("POST", "/api/webhooks/{*rest}", "public"),
         ("GET", "/api/openapi.json", "public"),
+        ("GET", "/api/invoices/export", "api_key scope invoices:read"),
     ];
     let expected: Vec<(String, String, String)> = expected
         .iter()

@@ -254,3 +254,67 @@ async fn machine_token_decisions_agree_with_clerk_sdk() {
     );
     assert!(cases.len() > 60, "{} cases", cases.len());
 }
+
+/// Recognition alone: Clerk's `isMachineToken` and `isMachineTokenByPrefix`
+/// against `token::machine` on the strings of Clerk's machine.test.ts and
+/// the dev issuer's tokens.
+#[tokio::test]
+async fn machine_token_recognition_agrees_with_clerk_sdk() {
+    use clerk_runtime::token::machine::{is_machine_token_by_prefix, machine_token_type};
+    let Some(dir) = oracle_dir() else { return };
+    let issuer = DevIssuer::new().unwrap();
+    let mut tokens: Vec<String> = [
+        "mt_some-token-value",
+        "oat_some-token-value",
+        "ak_some-token-value",
+        "unknown_prefix_token",
+        "session_token_value",
+        "jwt_token_value",
+        "",
+        "M2M_token_value",
+        "OAUTH_token_value",
+        "API_KEY_value",
+        "not.a.jwt",
+        "invalid.jwt.token",
+        "a.b.c",
+        "mt_",
+        "Mt_x",
+        " ak_x",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    tokens.push(issuer.mint(&DevSession::new("user_1")));
+    tokens.push(
+        issuer
+            .mint_machine_jwt(&DevMachineToken::m2m("mch_1"))
+            .unwrap(),
+    );
+    tokens.push(
+        issuer
+            .mint_machine_jwt(&DevMachineToken::oauth("user_1", "client_1"))
+            .unwrap(),
+    );
+    tokens.push(issuer.mint_raw(r#"{"alg":"RS256","typ":"at+jwt"}"#, r#"{"sub":"mch_1"}"#));
+    tokens.push(issuer.mint_raw(
+        r#"{"alg":"RS256","typ":"application/at+jwt"}"#,
+        r#"{"sub":7}"#,
+    ));
+    tokens.push(issuer.mint_raw(r#"{"alg":"RS256","typ":"AT+JWT"}"#, r#"{"sub":"user_1"}"#));
+    let cases: Vec<Value> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"id": format!("classify-{i}"), "classify": t}))
+        .collect();
+    let clerk = clerk_verdicts(&dir, "machine.mjs", &cases);
+    for (token, verdict) in tokens.iter().zip(&clerk) {
+        assert_eq!(
+            (
+                machine_token_type(token).is_some(),
+                is_machine_token_by_prefix(token)
+            ),
+            (verdict["isMachine"] == true, verdict["byPrefix"] == true),
+            "{token:?}: {verdict}"
+        );
+    }
+}

@@ -3,7 +3,8 @@
 // cookie), networkless (`jwtKey`). Reads a JSON array of cases on stdin,
 // prints one verdict per case (tests/integration/machine_oracle.rs).
 //
-// A case: { id, token?, cookie?, accepts, jwtKey }
+// A case: { id, token?, cookie?, accepts, jwtKey }, or { id, classify: token }
+//   for Clerk's `isMachineToken` / `isMachineTokenByPrefix` alone.
 // A verdict: { id, status, reason, tokenType, subject, scopes, fetched }
 //   `fetched`: whether Clerk tried the network (cases are chosen so it never
 //   needs to: type decisions and the JWT forms).
@@ -14,6 +15,7 @@ globalThis.fetch = async (url) => {
   throw new Error(`network disabled in the oracle: ${url}`);
 };
 const { createClerkClient } = await import('@clerk/backend');
+const { isMachineToken, isMachineTokenByPrefix } = await import('@clerk/backend/internal');
 
 const PUBLISHABLE_KEY = `pk_live_${Buffer.from('clerk.example.com$').toString('base64')}`;
 
@@ -33,6 +35,14 @@ const clerk = createClerkClient({
 const verdicts = [];
 for (const c of JSON.parse(input)) {
   fetched = false;
+  if (c.classify !== undefined) {
+    verdicts.push({
+      id: c.id,
+      isMachine: isMachineToken(c.classify),
+      byPrefix: isMachineTokenByPrefix(c.classify),
+    });
+    continue;
+  }
   const headers = { accept: 'application/json' };
   if (c.token) headers.authorization = `Bearer ${c.token}`;
   if (c.cookie) headers.cookie = c.cookie;

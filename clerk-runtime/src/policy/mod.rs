@@ -225,6 +225,10 @@ impl Policy {
         let Some(auth) = auth else {
             return Verdict::SignedOut(reason::SESSION_TOKEN_MISSING);
         };
+        // A machine-only route has no session to admit.
+        if !protection.accepts.tokens.accepts_session() {
+            return Verdict::SignedOut(reason::TOKEN_TYPE_MISMATCH);
+        }
         if let Err(reason) = admit_session(auth, protection.allow_pending) {
             return Verdict::SignedOut(reason);
         }
@@ -455,6 +459,24 @@ mod tests {
         assert_eq!(
             policy.evaluate(Some(&odd)),
             Verdict::SignedOut("session-inactive")
+        );
+    }
+
+    #[test]
+    fn a_session_does_not_pass_a_machine_only_policy() {
+        use crate::policy::{Accepts, TokenType, TokenTypes};
+        let policy = Policy::Protected(Protection {
+            rule: Rule::SignedIn,
+            allow_pending: false,
+            rate_limit: None,
+            accepts: Accepts {
+                tokens: TokenTypes::NONE.with(TokenType::ApiKey),
+                scopes: &[],
+            },
+        });
+        assert_eq!(
+            policy.evaluate(Some(&admin())),
+            Verdict::SignedOut("token-type-mismatch")
         );
     }
 
