@@ -109,7 +109,7 @@ pub fn explain(err: &VerifyError, cx: &Context<'_>) -> Explanation {
              key belongs to a different instance (development vs production, or another \
              application). Compare the kid with `doctor jwks`",
         ),
-        VerifyError::JwksUnavailable(why) => jwks_unavailable(why, cx.key_source),
+        VerifyError::JwksUnavailable(why) => jwks_unavailable(why),
         VerifyError::JwksInvalid(why) => explained(
             format!(
                 "{} answered, but not with a usable key set ({why})",
@@ -237,7 +237,7 @@ fn type_mismatch(what: &str) -> Explanation {
     explained(format!("{what} where a session token is expected"), fix)
 }
 
-fn jwks_unavailable(why: &str, source: &str) -> Explanation {
+fn jwks_unavailable(why: &str) -> Explanation {
     let fix = if why.contains("could not connect") {
         "connection refused or no route: the URL is wrong (CLERK_API_URL, a typo in --url), \
          the machine has no egress to Clerk, or Clerk is down (status.clerk.com)"
@@ -254,10 +254,7 @@ fn jwks_unavailable(why: &str, source: &str) -> Explanation {
     } else {
         "check the URL and the network path to Clerk"
     };
-    explained(
-        format!("the key set could not be fetched from {source} ({why})"),
-        fix,
-    )
+    explained(format!("the key set could not be fetched ({why})"), fix)
 }
 
 #[cfg(test)]

@@ -23,8 +23,10 @@ use clerk_runtime::{Policy, Route};
 enum Kind {
     Pass,
     Fail,
-    /// Not checked (not configured, or an earlier check failed); not a failure.
+    /// Not checked: not configured; not a failure.
     Skip,
+    /// Not run because an earlier check failed (that one fails the run).
+    NotRun,
     /// A line of information under a heading.
     Info,
     /// A route the token's session may call (`token`); not a check.
@@ -283,6 +285,7 @@ fn print(out: &mut dyn Write, checks: &[Check], colour: bool) -> std::io::Result
             (Kind::Denied, true) => "\x1b[33mno  \x1b[0m",
             (Kind::Allowed, false) => "yes ",
             (Kind::Denied, false) => "no  ",
+            (Kind::NotRun, _) => "-   ",
             (Kind::Info, _) => "    ",
         };
         let mut lines = check.detail.lines();

@@ -302,7 +302,9 @@ fn step_lines(
                     Check::fail(name, failure_detail(err, &explain::explain(err, &cx)))
                 }
                 Outcome::NotConfigured => Check::skip(name, not_configured(*step)),
-                Outcome::NotRun => Check::skip(name, "not run: an earlier check failed"),
+                Outcome::NotRun => {
+                    Check::new(name, Kind::NotRun, "not run: an earlier check failed")
+                }
             }
         })
         .collect()
