@@ -1,37 +1,109 @@
-//! `cargo run --example doctor -- <env | routes>`: checks a deployment's
-//! Clerk setup and the example's route table, like Clerk's
-//! `test-sessions.sh`. Exit codes: 0 every check passed, 1 a check failed,
-//! 2 usage. Colour only when stdout is a terminal; secrets never printed in full.
+//! `cargo run --example doctor -- <env | routes | jwks | token>`: checks a
+//! deployment's Clerk setup, its key set, one token, and the example's route
+//! table, like Clerk's `test-sessions.sh`.
+//!
+//! Exit codes: 0 every check passed, 1 a check failed (a variable, the key
+//! fetch, the token), 2 usage (unknown command or option, no token in the
+//! input). Colour only when stdout is a terminal; secrets never printed in full.
 
-use std::io::IsTerminal;
+#[cfg(test)]
+mod cli_tests;
+mod explain;
+mod jwks;
+mod token;
+
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clerk_runtime::session::SessionConfig;
 use clerk_runtime::{Policy, Route};
 
-/// The outcome of one check, for printing and the exit code.
+/// How a check ended, for its mark and the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Pass,
+    Fail,
+    /// Not checked: not configured; not a failure.
+    Skip,
+    /// Not run because an earlier check failed (that one fails the run).
+    NotRun,
+    /// A line of information under a heading.
+    Info,
+    /// A route the token's session may call (`token`); not a check.
+    Allowed,
+    /// A route it may not call; not a failure of the doctor run.
+    Denied,
+}
+
+/// The outcome of one check, for printing and the exit code. `detail` may
+/// hold several lines; the ones after the first are printed indented.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Check {
-    name: &'static str,
-    ok: bool,
+    name: String,
+    kind: Kind,
     detail: String,
 }
 
 impl Check {
-    fn pass(name: &'static str, detail: impl Into<String>) -> Self {
+    fn pass(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(name, Kind::Pass, detail)
+    }
+    fn fail(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(name, Kind::Fail, detail)
+    }
+    fn skip(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(name, Kind::Skip, detail)
+    }
+    fn info(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(name, Kind::Info, detail)
+    }
+    fn new(name: impl Into<String>, kind: Kind, detail: impl Into<String>) -> Self {
         Check {
-            name,
-            ok: true,
+            name: name.into(),
+            kind,
             detail: detail.into(),
         }
     }
-    fn fail(name: &'static str, detail: impl Into<String>) -> Self {
-        Check {
-            name,
-            ok: false,
-            detail: detail.into(),
+    /// Whether the check does not fail the run.
+    fn ok(&self) -> bool {
+        self.kind != Kind::Fail
+    }
+}
+
+/// A failure as printed: the runtime's reason string and message, then
+/// what it means and the usual fix, wrapped for a terminal.
+fn failure_detail(err: &clerk_runtime::VerifyError, explanation: &explain::Explanation) -> String {
+    let mut detail = format!("{}: {err}", err.reason());
+    for (label, text) in [
+        ("means: ", &explanation.means),
+        ("fix:   ", &explanation.fix),
+    ] {
+        for (i, line) in wrap(text, 88).iter().enumerate() {
+            detail.push('\n');
+            detail.push_str(if i == 0 { label } else { "       " });
+            detail.push_str(line);
         }
     }
+    detail
+}
+
+/// Greedy word wrap at `width` columns.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// Path prefixes a user almost always means to protect.
@@ -198,41 +270,144 @@ fn check_routes(table: &[Route]) -> Vec<Check> {
         .collect()
 }
 
-fn print(checks: &[Check], colour: bool) {
+/// Writes `checks`, one a line (continuation lines indented under the detail).
+fn print(out: &mut dyn Write, checks: &[Check], colour: bool) -> std::io::Result<()> {
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
     for check in checks {
-        let mark = match (check.ok, colour) {
-            (true, true) => "\x1b[32mok  \x1b[0m",
-            (false, true) => "\x1b[31mFAIL\x1b[0m",
-            (true, false) => "ok  ",
-            (false, false) => "FAIL",
+        let mark = match (check.kind, colour) {
+            (Kind::Pass, true) => "\x1b[32mok  \x1b[0m",
+            (Kind::Fail, true) => "\x1b[31mFAIL\x1b[0m",
+            (Kind::Skip, true) => "\x1b[33mskip\x1b[0m",
+            (Kind::Pass, false) => "ok  ",
+            (Kind::Fail, false) => "FAIL",
+            (Kind::Skip, false) => "skip",
+            (Kind::Allowed, true) => "\x1b[32myes \x1b[0m",
+            (Kind::Denied, true) => "\x1b[33mno  \x1b[0m",
+            (Kind::Allowed, false) => "yes ",
+            (Kind::Denied, false) => "no  ",
+            (Kind::NotRun, _) => "-   ",
+            (Kind::Info, _) => "    ",
         };
-        println!("{mark} {:<26} {}", check.name, check.detail);
+        let mut lines = check.detail.lines();
+        writeln!(
+            out,
+            "{mark} {:<width$} {}",
+            check.name,
+            lines.next().unwrap_or_default()
+        )?;
+        for line in lines {
+            writeln!(out, "{:indent$}{line}", "", indent = width + 6)?;
+        }
+    }
+    Ok(())
+}
+
+const USAGE: &str = "\
+usage: doctor <command>
+  env                    check the CLERK_* variables
+  routes                 the example's route table, flagging public routes that look sensitive
+  jwks [--url URL | --frontend]
+                         fetch the key set: the Backend API with CLERK_SECRET_KEY (CLERK_API_URL),
+                         else the Frontend API of CLERK_PUBLISHABLE_KEY; --frontend forces the
+                         latter, --url fetches URL
+  token <jwt | - | cookies> [--jwks-url URL] [--issuer ISS]
+                         verify a token with the app's verifier (CLERK_* variables) and explain
+                         each check; `-` reads stdin; a `__session=...` cookie string or a
+                         `Bearer ...` header value works too
+exit codes: 0 all checks passed, 1 a check failed, 2 usage";
+
+/// A command line the doctor cannot run; exit code 2.
+#[derive(Debug, thiserror::Error)]
+enum UsageError {
+    #[error("{0}")]
+    Bad(String),
+    #[error("cannot read the token from stdin: {0}")]
+    Stdin(std::io::Error),
+}
+
+/// What a command produced: the lines to print and whether any check failed.
+struct Outcome {
+    checks: Vec<Check>,
+}
+
+/// Runs the doctor on `args` (without the program name), reading `CLERK_*`
+/// variables through `env` and a `-` token from `stdin`; returns the exit code.
+async fn run(
+    args: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    colour: bool,
+) -> u8 {
+    match dispatch(args, env, stdin).await {
+        Ok(Outcome { checks }) => {
+            if print(out, &checks, colour).is_err() {
+                return 1;
+            }
+            if checks.iter().all(Check::ok) { 0 } else { 1 }
+        }
+        Err(usage) => {
+            let _ = writeln!(err, "error: {usage}\n{USAGE}");
+            2
+        }
     }
 }
 
-const USAGE: &str = "usage: doctor <env | routes>\n  env     check the CLERK_* variables\n  routes  the example's route table, flagging public routes that look sensitive";
-
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let checks = match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["env"] => check_env(|name| std::env::var(name).ok()),
-        ["routes"] => check_routes(clerk_examples::route_table()),
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+async fn dispatch(
+    args: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+    stdin: &mut dyn Read,
+) -> Result<Outcome, UsageError> {
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => return Err(UsageError::Bad("no command".into())),
     };
-    print(&checks, std::io::stdout().is_terminal());
-    if checks.iter().all(|c| c.ok) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    let checks = match command {
+        "env" if rest.is_empty() => check_env(env),
+        "routes" if rest.is_empty() => check_routes(clerk_examples::route_table()),
+        "jwks" => jwks::run(&jwks::Options::parse(rest)?, env).await,
+        "token" => {
+            let options = token::Options::parse(rest)?;
+            let input = match options.input.as_str() {
+                "-" => {
+                    let mut text = String::new();
+                    // Bounded: a token is at most 16 KiB, a cookie header a few; the
+                    // verifier refuses anything longer with `token-too-large`.
+                    stdin
+                        .take(1024 * 1024)
+                        .read_to_string(&mut text)
+                        .map_err(UsageError::Stdin)?;
+                    text
+                }
+                other => other.to_owned(),
+            };
+            token::run(&options, &input, env).await?
+        }
+        "env" | "routes" => {
+            return Err(UsageError::Bad(format!("`{command}` takes no arguments")));
+        }
+        other => return Err(UsageError::Bad(format!("unknown command `{other}`"))),
+    };
+    Ok(Outcome { checks })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let colour = std::io::stdout().is_terminal();
+    let mut stdout = std::io::stdout().lock();
+    let code = run(
+        &args,
+        &|name| std::env::var(name).ok(),
+        &mut std::io::stdin().lock(),
+        &mut stdout,
+        &mut std::io::stderr(),
+        colour,
+    )
+    .await;
+    let _ = stdout.flush();
+    ExitCode::from(code)
 }
 
 #[cfg(test)]
@@ -269,14 +444,14 @@ mod tests {
             .iter()
             .find(|c| c.name == name)
             .unwrap_or_else(|| panic!("no {name} check"));
-        assert!(!check.ok, "{name} passed: {}", check.detail);
+        assert!(!check.ok(), "{name} passed: {}", check.detail);
         check.detail.clone()
     }
 
     #[test]
     fn a_good_environment_passes_and_names_the_frontend_api() {
         let checks = env(&[]);
-        assert!(checks.iter().all(|c| c.ok), "{checks:?}");
+        assert!(checks.iter().all(Check::ok), "{checks:?}");
         assert!(
             checks[0]
                 .detail
@@ -391,7 +566,7 @@ mod tests {
         assert!(
             check_routes(clerk_examples::route_table())
                 .iter()
-                .all(|c| c.ok)
+                .all(Check::ok)
         );
         let table = [Route {
             method: "GET",
@@ -401,7 +576,7 @@ mod tests {
         }];
         let checks = check_routes(&table);
         assert!(
-            !checks[0].ok && checks[0].detail.contains("usually wants #[protect]"),
+            !checks[0].ok() && checks[0].detail.contains("usually wants #[protect]"),
             "{checks:?}"
         );
     }

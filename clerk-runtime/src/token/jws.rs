@@ -199,9 +199,21 @@ pub fn category(header: &Header, sub: Option<&str>) -> Category {
 
 /// Steps 3 and 4: `typ` must be `JWT` when present, `alg` must be RS256.
 pub fn check_header(header: &Header) -> Result<(), VerifyError> {
+    check_typ(header)?;
+    check_alg(header)
+}
+
+/// Step 3 alone: `typ`, if present, is `JWT`. Separate from [`check_alg`] so
+/// the verifier's diagnosis (`verify::diagnose`) can tell which one failed.
+pub fn check_typ(header: &Header) -> Result<(), VerifyError> {
     if header.typ.as_deref().is_some_and(|t| t != "JWT") {
         return Err(VerifyError::Malformed("typ must be JWT"));
     }
+    Ok(())
+}
+
+/// Step 4 alone: `alg` is RS256, decided before any key is touched.
+pub fn check_alg(header: &Header) -> Result<(), VerifyError> {
     match header.alg.as_deref() {
         Some(ALG_RS256) => Ok(()),
         Some(other) => Err(VerifyError::UnsupportedAlgorithm(

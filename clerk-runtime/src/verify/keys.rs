@@ -225,6 +225,11 @@ impl KeySet {
         self.keys.is_empty()
     }
 
+    /// The usable keys, in the order of the JWKS document.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Arc<VerifyingKey>> + '_ {
+        self.keys.iter()
+    }
+
     fn kids(&self) -> Vec<Option<&str>> {
         self.keys.iter().map(|k| k.kid()).collect()
     }
@@ -279,7 +284,9 @@ impl JwksSource {
         }
     }
 
-    fn url(&self) -> String {
+    /// The URL keys are fetched from (`{api_url}/v1/jwks` for the Backend
+    /// API). Never contains the secret key: that goes in a header.
+    pub fn url(&self) -> String {
         match self {
             Self::BackendApi { api_url, .. } => {
                 format!("{}/v1/jwks", api_url.trim_end_matches('/'))
@@ -407,6 +414,33 @@ impl RemoteKeys {
 
     pub(crate) fn fetch_count(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// The cache as it stands, for [`Verifier::key_status`](super::Verifier::key_status).
+    pub(crate) fn view(&self) -> CacheView {
+        let snap = self.current();
+        CacheView {
+            keys: snap.keys.clone(),
+            fetched_at: snap.fetched_at,
+            last_attempt: snap.last_attempt,
+            last_error: snap.last_error.clone(),
+            now: (self.clock)(),
+            policy: self.policy,
+            url: self.source.url(),
+            fetches: self.fetch_count(),
+        }
+    }
+
+    /// Fetch the key set now, whatever the TTL and cooldown say (single
+    /// flight still holds); the fetch's error, if it failed. For
+    /// [`Verifier::refresh_keys`](super::Verifier::refresh_keys).
+    pub(crate) async fn refresh_now(&self) -> Result<(), VerifyError> {
+        let _guard = self.refresh.lock().await;
+        let after = self.fetch_and_store(&self.current()).await;
+        match &after.last_error {
+            Some(err) => Err(err.clone()),
+            None => Ok(()),
+        }
     }
 
     fn current(&self) -> Arc<Snapshot> {
@@ -540,6 +574,19 @@ impl RemoteKeys {
         }
         Ok(keys)
     }
+}
+
+/// A copy of the key cache's state (see [`RemoteKeys::view`]).
+pub(crate) struct CacheView {
+    pub(crate) keys: Arc<KeySet>,
+    pub(crate) fetched_at: Option<Instant>,
+    pub(crate) last_attempt: Option<Instant>,
+    pub(crate) last_error: Option<VerifyError>,
+    /// The cache clock when the view was taken.
+    pub(crate) now: Instant,
+    pub(crate) policy: CachePolicy,
+    pub(crate) url: String,
+    pub(crate) fetches: u64,
 }
 
 /// After a fetch: the key, else the fetch's error, else a kid mismatch.

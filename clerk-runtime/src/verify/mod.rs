@@ -1,5 +1,6 @@
 //! The [`Verifier`]: keys ([`keys`]), the checks in order (`pipeline.rs`),
-//! claims into [`Auth`] ([`decode`]) and the verified-token cache (`cache.rs`).
+//! claims into [`Auth`] ([`decode`]) and the verified-token cache (`cache.rs`);
+//! [`diagnose`] reports each check of one token and the key cache, for tools.
 //!
 //! Verified tokens are cached by their full text until their `exp` (never
 //! longer); the cached path is one hash lookup and two integer comparisons.
@@ -8,6 +9,7 @@
 
 mod cache;
 pub mod decode;
+pub mod diagnose;
 pub mod keys;
 mod pipeline;
 pub mod revoke;

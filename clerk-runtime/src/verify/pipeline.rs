@@ -2,6 +2,11 @@
 //! `typ` → `alg` → key + signature → `sub` → `aud` → `azp` → times → `iss`.
 //! Signature before any claim check, so a forged token learns nothing about
 //! our claim rules.
+//!
+//! The pipeline tells a [`Trace`] which step it enters: `()` for
+//! [`Verifier::verify`] (compiled away), a recorder for
+//! [`Verifier::diagnose`](super::Verifier::diagnose), so a diagnosis is the
+//! very checks a request gets, not a second copy of them.
 
 use serde_json::Value;
 
@@ -10,7 +15,26 @@ use crate::error::VerifyError;
 use crate::token::{self, TokenKind};
 
 use super::decode::{RawClaims, Times};
+use super::diagnose::Step;
 use super::{Keys, Verifier};
+
+/// Told of each step as the pipeline enters it; a step that returns an
+/// error is the last one entered.
+pub(super) trait Trace {
+    /// The pipeline starts `step`.
+    fn enter(&mut self, step: Step);
+    /// `step` is not configured on this verifier (no audience, no
+    /// authorized parties, no issuer) and is not checked.
+    fn skip(&mut self, step: Step);
+}
+
+/// No tracing: the request path.
+impl Trace for () {
+    #[inline(always)]
+    fn enter(&mut self, _: Step) {}
+    #[inline(always)]
+    fn skip(&mut self, _: Step) {}
+}
 
 impl Verifier {
     pub(super) async fn verify_uncached(
@@ -18,8 +42,19 @@ impl Verifier {
         token: &str,
         now: i64,
     ) -> Result<Verified, VerifyError> {
+        self.run_checks(token, now, &mut ()).await
+    }
+
+    /// The checks in order, telling `trace` of each step.
+    pub(super) async fn run_checks<T: Trace + Send>(
+        &self,
+        token: &str,
+        now: i64,
+        trace: &mut T,
+    ) -> Result<Verified, VerifyError> {
         let inner = &*self.inner;
         // 1. Shape.
+        trace.enter(Step::Parse);
         let decoded = token::decode(token)?;
         // Deserialized once; a type error is reported only after the
         // signature check (no unsigned-input oracle).
@@ -31,6 +66,7 @@ impl Verifier {
             .and_then(Value::as_str);
         // 2. Category: exact codes, and a session token carries a `sid`
         // (template tokens never do, so one without is refused even unmarked).
+        trace.enter(Step::Category);
         let category = token::category(&decoded.header, sub);
         if !inner.kind.admits(category) {
             return Err(VerifyError::TypeMismatch(category.describe()));
@@ -39,25 +75,39 @@ impl Verifier {
             return Err(VerifyError::TypeMismatch("a token without `sid`"));
         }
         // 3-4. typ and alg, before any key is touched.
-        token::check_header(&decoded.header)?;
+        trace.enter(Step::Typ);
+        token::jws::check_typ(&decoded.header)?;
+        trace.enter(Step::Alg);
+        token::jws::check_alg(&decoded.header)?;
         // 5. Key and signature.
+        trace.enter(Step::Signature);
         let key = match &inner.keys {
             Keys::Static(key) => key.clone(),
             Keys::Remote(remote) => remote.key(decoded.header.kid.as_deref()).await?,
         };
         key.verify(decoded.signing_input.as_bytes(), &decoded.signature)?;
         // 6. Claims, now that they are signed.
+        trace.enter(Step::ClaimTypes);
         let raw =
             raw.map_err(|_| VerifyError::InvalidClaims("claims have the wrong types".into()))?;
+        trace.enter(Step::Subject);
         if !matches!(raw.sub, Some(Value::String(_))) {
             return Err(VerifyError::InvalidSubject);
         }
         // 7. Audience (template tokens).
-        if !inner.audience.is_empty() && !audience_matches(raw.aud.as_ref(), &inner.audience) {
-            return Err(VerifyError::InvalidAudience);
+        if inner.audience.is_empty() {
+            trace.skip(Step::Audience);
+        } else {
+            trace.enter(Step::Audience);
+            if !audience_matches(raw.aud.as_ref(), &inner.audience) {
+                return Err(VerifyError::InvalidAudience);
+            }
         }
         // 8. Authorized party.
-        if !inner.authorized_parties.is_empty() {
+        if inner.authorized_parties.is_empty() {
+            trace.skip(Step::AuthorizedParty);
+        } else {
+            trace.enter(Step::AuthorizedParty);
             let ok = raw
                 .azp
                 .as_deref()
@@ -67,6 +117,7 @@ impl Verifier {
             }
         }
         // 9. Times.
+        trace.enter(Step::Times);
         let Times { exp, nbf, iat } =
             Times::of(&raw).map_err(|e| VerifyError::InvalidClaims(e.to_string()))?;
         if exp <= now.saturating_sub(inner.skew) {
@@ -79,12 +130,14 @@ impl Verifier {
             return Err(VerifyError::IatInFuture { iat, now });
         }
         // 10. Issuer.
-        if inner
-            .issuer
-            .as_deref()
-            .is_some_and(|expected| raw.iss.as_deref() != Some(expected))
-        {
-            return Err(VerifyError::InvalidIssuer);
+        match inner.issuer.as_deref() {
+            None => trace.skip(Step::Issuer),
+            Some(expected) => {
+                trace.enter(Step::Issuer);
+                if raw.iss.as_deref() != Some(expected) {
+                    return Err(VerifyError::InvalidIssuer);
+                }
+            }
         }
         let valid_from = nbf
             .into_iter()
@@ -92,6 +145,7 @@ impl Verifier {
             .max()
             .map_or(i64::MIN, |t| t.saturating_sub(inner.skew));
         // 11. `sts = pending` is kept in `Auth`; the route policy decides.
+        trace.enter(Step::Decode);
         let data =
             AuthData::from_claims(raw).map_err(|e| VerifyError::InvalidClaims(e.to_string()))?;
         Ok(Verified {
