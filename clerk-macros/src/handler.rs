@@ -54,7 +54,10 @@ pub(crate) fn with_error(error: syn::Error, item: TokenStream) -> TokenStream {
 }
 
 /// Checks the handler can take a guard (async, no `self`); `false` when
-/// it cannot, and the item must then be emitted as written.
+/// it cannot, and the item must then be emitted as written. A missing
+/// `async` is reported but still `true`: [`expand_guarded`] then adds it,
+/// so the one error is this one and not a cascade of axum `Handler`
+/// errors and a false "not marked" at `routes!`.
 pub(crate) fn check_signature(cx: &mut Ctxt, func: &ItemFn, this: Marker) -> bool {
     let name = this.name();
     let mut ok = true;
@@ -77,7 +80,6 @@ pub(crate) fn check_signature(cx: &mut Ctxt, func: &ItemFn, this: Marker) -> boo
                 func.sig.ident
             ),
         );
-        ok = false;
     }
     ok
 }
@@ -127,6 +129,11 @@ pub(crate) fn expand_guarded(
     runtime: &Runtime,
 ) -> TokenStream {
     let ident = policy_ident(&func);
+    let state = state_tokens(&func, runtime);
+    // Reported by `check_signature`; async from here on, so nothing else fails.
+    if func.sig.asyncness.is_none() {
+        func.sig.asyncness = Some(Default::default());
+    }
     let vis = &func.vis;
     let guard: FnArg = parse_quote!(_: #runtime::__private::Guard<#ident>);
     func.sig.inputs.insert(0, guard);
@@ -137,8 +144,73 @@ pub(crate) fn expand_guarded(
         impl #runtime::__private::PolicySource for #ident {
             const POLICY: #runtime::Policy = #policy;
         }
+        impl #runtime::__private::HandlerState for #ident {
+            type State = #state;
+        }
         #func
     }
+}
+
+/// What the handler's `State<..>` parameters say about the router's state,
+/// read from the signature (the only place a macro sees it), for `routes!`
+/// to infer `Routes<S>`.
+enum StateRecord<'a> {
+    /// No `State<..>`: the handler works with any router state.
+    Stateless,
+    /// `State<T>`, once or several times.
+    One(&'a Type),
+    /// `State<A>` and `State<B>`, or a generic handler whose `State<T>`
+    /// may name its generics, which the policy type next to it cannot.
+    Unknown,
+}
+
+fn state_record(func: &ItemFn) -> StateRecord<'_> {
+    let mut found: Option<&Type> = None;
+    for arg in &func.sig.inputs {
+        let FnArg::Typed(typed) = arg else { continue };
+        let Some(ty) = state_type(&typed.ty) else {
+            continue;
+        };
+        if !func.sig.generics.params.is_empty() {
+            return StateRecord::Unknown;
+        }
+        match found {
+            Some(first) if !same_type(first, ty) => return StateRecord::Unknown,
+            _ => found = Some(ty),
+        }
+    }
+    found.map_or(StateRecord::Stateless, StateRecord::One)
+}
+
+fn state_tokens(func: &ItemFn, runtime: &Runtime) -> TokenStream {
+    match state_record(func) {
+        StateRecord::Stateless => quote!(#runtime::__private::Stateless),
+        StateRecord::One(ty) => quote!(#runtime::__private::Stateful<#ty>),
+        StateRecord::Unknown => quote!(#runtime::__private::Unknown),
+    }
+}
+
+/// `T` of a parameter typed `State<T>` (`axum::extract::State<T>`, or
+/// however it is imported): the last segment is what the macro can see.
+fn state_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if path.qself.is_some() || last.ident != "State" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(inner)] => Some(inner),
+        _ => None,
+    }
+}
+
+/// Written the same way; `AppState` and `crate::AppState` count as two
+/// types (the macro cannot resolve paths), which only costs inference.
+fn same_type(a: &Type, b: &Type) -> bool {
+    a.to_token_stream().to_string() == b.to_token_stream().to_string()
 }
 
 /// Inserts `_: ClaimsGuard<T>` right after the guard (or first, when

@@ -153,6 +153,13 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// `rate_limit` is its only policy argument: requests per sliding window,
 /// units `ms`, `s`, `m`, `h`; a malformed limit is a compile error.
+///
+/// A `#[public]` handler cannot take `Auth`, `UserId` or `Claims<T>`: they
+/// answer 401 to a signed-out caller, so the route would be listed as
+/// public and closed in practice. Take `Option<Auth>` or `MaybeAuth`, or
+/// use `#[protect]`. The check goes by the type's name as written (a macro
+/// cannot resolve paths), so an unrelated type called `Auth` is refused
+/// too: import it under another name.
 #[proc_macro_attribute]
 pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
     public::expand(args.into(), item.into()).into()
@@ -170,7 +177,9 @@ pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Inserts `clerk_runtime::__private::ClaimsGuard<Extras>` right after the
 /// policy guard, in either attribute order. A token missing a required
 /// claim is rejected before the body runs. Not allowed on `#[public]`
-/// handlers: claims need a session.
+/// handlers: claims need a session. A type without `#[derive(Claims)]`
+/// (or a hand-written `FromClaims`) is a compile error at the argument:
+/// "`T` needs `#[derive(Claims)]`".
 #[proc_macro_attribute]
 pub fn claims(args: TokenStream, item: TokenStream) -> TokenStream {
     claims::expand_attr(args.into(), item.into()).into()
@@ -178,12 +187,27 @@ pub fn claims(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Builds the route table and the axum router.
 ///
-/// ```ignore
+/// ```
+/// use clerk_runtime::routes::Table;
+/// use clerk_runtime::{Auth, protect, public, routes};
+///
+/// #[public]
+/// async fn index() -> &'static str {
+///     "hello"
+/// }
+///
+/// #[protect]
+/// async fn delete_item(auth: Auth) -> String {
+///     format!("deleted by {}", auth.user_id())
+/// }
+///
 /// let app = routes![
 ///     GET    "/"              => index,
-///     DELETE "/api/data/{id}" => items::delete_item,
+///     DELETE "/api/data/{id}" => delete_item,
 /// ];
-/// for route in app.table() { println!("{route}"); }
+/// print!("{}", Table(app.table()));
+/// assert_eq!(app.find("DELETE", "/api/data/7").unwrap().handler, "delete_item");
+/// // Then: `axum::serve(listener, app.layer(ClerkLayer::from_env()?).into_router())`.
 /// ```
 ///
 /// Methods: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS. Paths use axum
@@ -191,6 +215,53 @@ pub fn claims(args: TokenStream, item: TokenStream) -> TokenStream {
 /// handler must be `#[public]` or `#[protect]`; the same method and path
 /// twice is a compile error. `routes![crate = "clerk", ...]` names a
 /// renamed clerk-runtime.
+///
+/// # The router's state
+///
+/// `routes!` builds a `Routes<S>`, and infers `S` from the handlers'
+/// `State<..>` parameters (which `#[public]`/`#[protect]` read from the
+/// signature): no handler taking `State<..>` is `Routes<()>`, handlers
+/// taking `State<T>` (with stateless ones beside them) are `Routes<T>`.
+/// So `let app = routes![..]` needs no annotation. Name the state with
+/// `state = ..` when inference cannot see it: handlers taking substates
+/// through `FromRef`, state reached only by a custom extractor, or
+/// stateless routes that join a stateful router (`Router::merge`):
+///
+/// ```
+/// use axum::extract::{FromRef, State};
+/// use clerk_runtime::{Routes, public, routes};
+///
+/// #[derive(Clone)]
+/// struct AppState { db: Db }
+///
+/// #[derive(Clone)]
+/// struct Db;
+///
+/// impl FromRef<AppState> for Db {
+///     fn from_ref(state: &AppState) -> Db { state.db.clone() }
+/// }
+///
+/// #[public]
+/// async fn greet(State(_app): State<AppState>) -> &'static str { "hi" }
+///
+/// #[public]
+/// async fn rows(State(_db): State<Db>) -> &'static str { "rows" }
+///
+/// let inferred = routes![GET "/" => greet];                 // Routes<AppState>
+/// let named: Routes<AppState> = routes![
+///     state = AppState,                                    // two state types: named
+///     GET "/"     => greet,
+///     GET "/rows" => rows,
+/// ];
+/// let _router: axum::Router = named.with_state(AppState { db: Db }).into_router();
+/// # let _: Routes<AppState> = inferred;
+/// ```
+///
+/// Handlers whose `State<..>` types differ without `state = ..` are a
+/// compile error that says so. A type annotation does not override the
+/// inference (Rust has no defaults for inferred type parameters): with
+/// `let app: Routes<AppState> = routes![..]` over stateless handlers,
+/// write `state = AppState` instead.
 #[proc_macro]
 pub fn routes(input: TokenStream) -> TokenStream {
     routes::expand(input.into()).into()
@@ -211,6 +282,11 @@ pub fn routes(input: TokenStream) -> TokenStream {
 ///
 /// Each field is deserialized with serde from the claim at its path (the
 /// field name by default). `Option<T>` fields may be absent or null.
+/// `#[claim]` is this derive's helper attribute: on a struct without
+/// `#[derive(Claims)]` rustc reports "cannot find attribute `claim`" (and,
+/// with `claims` imported, suggests the similarly named `#[claims]`, which
+/// goes on handlers); the fix is the derive. A macro cannot improve that
+/// message: no macro runs on a struct without a derive.
 /// `#[claim(crate = "clerk")]` on the struct names a renamed clerk-runtime.
 #[proc_macro_derive(Claims, attributes(claim))]
 pub fn derive_claims(input: TokenStream) -> TokenStream {

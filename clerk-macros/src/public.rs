@@ -20,6 +20,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let (rate_limit, runtime) = parse_args(&mut cx, attr);
     let runtime = runtime.unwrap_or_default();
     let signature_ok = handler::check_signature(&mut cx, &func, Marker::Public);
+    check_session_extractors(&mut cx, &func);
     handler::check_siblings(&mut cx, &mut func, Marker::Public);
     let result = cx.finish();
     let tokens = if signature_ok {
@@ -39,6 +40,42 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     match result {
         Ok(()) => tokens,
         Err(error) => handler::with_error(error, tokens),
+    }
+}
+
+/// Parameters that refuse a signed-out caller with 401, which would make the
+/// route public in the route table and closed in practice. Matched by the
+/// type's last path segment (`Auth`, `clerk_runtime::Auth`): a macro cannot
+/// resolve names, so an unrelated type of the same name is refused too
+/// (import it under another name). `Option<Auth>` and `MaybeAuth` pass.
+fn check_session_extractors(cx: &mut Ctxt, func: &syn::ItemFn) {
+    for arg in &func.sig.inputs {
+        let syn::FnArg::Typed(typed) = arg else {
+            continue;
+        };
+        let syn::Type::Path(path) = &*typed.ty else {
+            continue;
+        };
+        let Some(last) = path.path.segments.last() else {
+            continue;
+        };
+        let generic = !matches!(last.arguments, syn::PathArguments::None);
+        let message = match (last.ident.to_string().as_str(), generic) {
+            ("Auth" | "UserId", false) => format!(
+                "`{}` needs a signed-in session, so this #[public] route would answer 401 to \
+                 every signed-out caller: take `Option<Auth>` (or `MaybeAuth`) to serve \
+                 signed-out callers too, or use #[protect] instead of #[public] to require a \
+                 session",
+                last.ident
+            ),
+            ("Claims", true) => "`Claims<..>` needs a signed-in session, so this #[public] \
+                 route would answer 401 to every signed-out caller: use #[protect] with \
+                 #[claims(..)] instead of #[public], or take `Option<Auth>` and read \
+                 `auth.claims()` when it is `Some`"
+                .to_owned(),
+            _ => continue,
+        };
+        cx.error_spanned_by(&typed.ty, message);
     }
 }
 

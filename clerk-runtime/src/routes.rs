@@ -104,8 +104,36 @@ fn path_matches(template: &str, path: &str) -> bool {
 
 /// An axum [`Router`] together with the compile-time table of its routes.
 ///
-/// Built by `routes!`; keeps the table listable (`table()`, `find()`) after
-/// layers and state are added, so tests can assert who may call what.
+/// Built by [`routes!`](crate::routes!); keeps the table listable (`table()`,
+/// `find()`) after layers and state are added, so tests can assert who may
+/// call what. `S` is the router's state, which `routes!` infers from the
+/// handlers' `State<..>` parameters (`()` when none takes one) or takes
+/// from `routes![state = AppState, ..]`:
+///
+/// ```
+/// use axum::extract::State;
+/// use clerk_runtime::{Policy, Routes, protect, public, routes};
+///
+/// #[derive(Clone)]
+/// struct AppState { greeting: &'static str }
+///
+/// #[public]
+/// async fn index() -> &'static str { "hello" }
+///
+/// #[public]
+/// async fn greet(State(state): State<AppState>) -> &'static str { state.greeting }
+///
+/// #[protect]
+/// async fn me() -> &'static str { "me" }
+///
+/// let stateless = routes![GET "/" => index, GET "/me" => me];      // Routes<()>
+/// assert_eq!(stateless.find("GET", "/").unwrap().policy, Policy::PUBLIC);
+/// assert!(matches!(stateless.find("GET", "/me").unwrap().policy, Policy::Protected(_)));
+///
+/// let app = routes![GET "/" => index, GET "/greet" => greet];      // Routes<AppState>
+/// let _router: axum::Router = app.with_state(AppState { greeting: "hi" }).into_router();
+/// # let _: Routes<()> = stateless;
+/// ```
 #[derive(Debug)]
 #[must_use]
 pub struct Routes<S = ()> {

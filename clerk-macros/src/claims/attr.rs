@@ -2,7 +2,9 @@
 //! handler runs, right after the policy guard.
 
 use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
 use syn::{LitStr, Token, Type};
 
 use crate::ctxt::Ctxt;
@@ -68,10 +70,24 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     match (cx.finish(), claims) {
         (Ok(()), Some((claims, runtime))) => {
             handler::insert_claims_guard(&mut func, &claims, &runtime);
-            handler::tokens(&func)
+            let check = derive_check(&claims, &runtime);
+            let func = handler::tokens(&func);
+            quote! { #check #func }
         }
         (Err(error), _) => handler::with_error(error, handler::tokens(&func)),
         // Unreachable in practice: no type means an error was recorded.
         (Ok(()), None) => handler::tokens(&func),
+    }
+}
+
+/// `T: FromClaims` checked in a `const` spanned at `T`: the compiler's error
+/// then names `T` and the derive at the attribute (`FromClaims` carries the
+/// message), where the guard's own bound would surface only as an axum
+/// `Handler` error on the `routes!` line.
+fn derive_check(claims: &Type, runtime: &Runtime) -> TokenStream {
+    let span = claims.span();
+    let runtime = runtime.spanned(span);
+    quote_spanned! {span=>
+        const _: () = #runtime::__private::assert_claims::<#claims>();
     }
 }

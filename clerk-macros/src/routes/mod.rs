@@ -95,7 +95,8 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         let path = &route.path;
         let name = path_text(handler);
         let spanned = runtime.spanned(handler.span());
-        let policy = quote_spanned!(handler.span()=> #spanned::__private::policy_of(&#handler));
+        let policy =
+            quote_spanned!(handler.span()=> #spanned::__private::marked(&#handler).policy());
         quote! {
             #runtime::Route { method: #method, path: #path, policy: #policy, handler: #name }
         }
@@ -122,14 +123,37 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         });
         quote!(.__route(#path, #chain))
     });
+    let routes = match &input.state {
+        Some(state) => quote!(#runtime::Routes::<#state>::new(&__CLERK_ROUTES)),
+        None => {
+            let record = inferred_state(&checked, &runtime);
+            quote!(#runtime::__private::routes_for(#record, &__CLERK_ROUTES))
+        }
+    };
     let errors = cx.finish().err().map(|e| e.to_compile_error());
     quote! {
         {
             #errors
             static __CLERK_ROUTES: [#runtime::Route; #count] = [#(#entries),*];
-            #runtime::Routes::new(&__CLERK_ROUTES) #(#router_calls)*
+            #routes #(#router_calls)*
         }
     }
+}
+
+/// The handlers' state records joined, for `Routes<S>` when no
+/// `state = ..` names `S` (see `clerk_runtime::__private::Join`). Each join
+/// is spanned at its handler, so a handler whose `State<..>` disagrees with
+/// the others is the one underlined.
+fn inferred_state(checked: &[Checked<'_>], runtime: &Runtime) -> TokenStream {
+    let start = quote!(#runtime::__private::stateless());
+    checked.iter().fold(start, |so_far, route| {
+        let handler = &route.input.handler;
+        let span = handler.span();
+        let spanned = runtime.spanned(span);
+        quote_spanned! {span=>
+            #spanned::__private::join(#so_far, #spanned::__private::marked(&#handler).state())
+        }
+    })
 }
 
 fn path_text(path: &syn::Path) -> String {

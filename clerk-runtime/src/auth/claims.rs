@@ -119,6 +119,11 @@ impl ClaimError {
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` needs `#[derive(Claims)]` to be read from a session's claims",
+    label = "`{Self}` does not implement `FromClaims`",
+    note = "add `#[derive(Claims)]` above `struct {Self}` (each field reads the claim of its name, or `#[claim(path = \"metadata.role\")]`), or implement `FromClaims` by hand"
+)]
 pub trait FromClaims: Sized + Send + Sync + 'static {
     /// Reads the type from the claims, naming the claim on failure.
     fn from_claims(claims: &ClaimSet) -> Result<Self, ClaimError>;

@@ -34,6 +34,13 @@ use crate::ratelimit::{RateLimit, RateLimitRejection, RouteLimiter};
 use crate::reason;
 use crate::response::{AuthRejection, RejectionKind, renders_as_page};
 
+mod state;
+
+pub use state::{
+    HandlerState, Join, Marked, RouterState, Stateful, Stateless, Unknown, join, marked,
+    routes_for, stateless,
+};
+
 /// A type carrying a route's policy, generated per handler by the macros.
 pub trait PolicySource: Send + Sync + 'static {
     /// The handler's policy.
@@ -202,6 +209,8 @@ async fn enforce<P: ?Sized>(parts: &mut Parts, limit: RateLimit) -> Result<(), R
 pub trait HasPolicy<Args> {
     /// The handler's policy.
     const POLICY: Policy;
+    /// The type carrying the policy: the `P` of the handler's `Guard<P>`.
+    type Source: PolicySource;
 }
 
 macro_rules! impl_has_policy {
@@ -212,6 +221,7 @@ macro_rules! impl_has_policy {
             P: PolicySource,
         {
             const POLICY: Policy = P::POLICY;
+            type Source = P;
         }
     };
 }
@@ -239,6 +249,11 @@ impl_has_policy!(
 pub const fn policy_of<H: HasPolicy<A>, A>(_handler: &H) -> Policy {
     H::POLICY
 }
+
+/// Compiles only when `T: FromClaims`. `#[claims(T)]` calls it in a `const`
+/// spanned at `T`, so a type without `#[derive(Claims)]` is reported at the
+/// attribute, by name, and not only as an axum `Handler` error at `routes!`.
+pub const fn assert_claims<T: FromClaims>() {}
 
 /// Reads `T` from the session's custom claims once, before the handler runs,
 /// and keeps it for the [`Claims`](crate::extract::Claims) extractor.
