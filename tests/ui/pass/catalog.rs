@@ -20,6 +20,7 @@ fn main() {
             permissions: &["org:data:read"],
             features: &["o:data", "beta"],
             plans: &["u:free"],
+            scopes: &[],
         }
     );
     let _ = dashboard;

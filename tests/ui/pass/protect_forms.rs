@@ -87,7 +87,7 @@ pub async fn with_extractors(Path(id): Path<i64>, user: UserId) -> String {
 }
 
 fn protected(rule: Rule) -> Policy {
-    Policy::Protected(Protection { rule, allow_pending: false, rate_limit: None })
+    Policy::Protected(Protection { rule, allow_pending: false, rate_limit: None, accepts: clerk_runtime::policy::Accepts::SESSION })
 }
 
 fn fresh(level: FactorLevel, after_minutes: u32) -> Rule {
@@ -118,7 +118,7 @@ fn main() {
     );
     assert_eq!(
         policy_of(&onboarding),
-        Policy::Protected(Protection { rule: Rule::SignedIn, allow_pending: true, rate_limit: None })
+        Policy::Protected(Protection { rule: Rule::SignedIn, allow_pending: true, rate_limit: None, accepts: clerk_runtime::policy::Accepts::SESSION })
     );
     // Nested rules borrow `'static` slices, so the expectations are consts.
     const DELETE_ITEM: Policy = Policy::Protected(Protection {
