@@ -325,6 +325,37 @@ mod tests {
     }
 
     #[test]
+    fn machine_secret_key_is_read_validated_and_redacted() {
+        let env = |name: &str| match name {
+            "CLERK_SECRET_KEY" => Some("sk_test_abc".to_owned()),
+            "CLERK_MACHINE_SECRET_KEY" => Some("ak_machine_secret".to_owned()),
+            _ => None,
+        };
+        let config = ClerkConfig::from_lookup(env).unwrap();
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains("ak_machine_secret") && !debug.contains("sk_test_abc"),
+            "{debug}"
+        );
+        let machines = config
+            .machine_verifier_builder(config.verifier().unwrap())
+            .unwrap()
+            .build();
+        assert!(format!("{machines:?}").contains("machine_secret_key: true"));
+        // An empty variable reads as unset; an empty builder value is refused.
+        let empty = ClerkConfig::builder()
+            .secret_key("sk_test_abc")
+            .machine_secret_key("")
+            .build();
+        assert!(
+            empty
+                .unwrap_err()
+                .to_string()
+                .contains("CLERK_MACHINE_SECRET_KEY")
+        );
+    }
+
+    #[test]
     fn publishable_key_decodes_to_frontend_api_host() {
         assert_eq!(
             frontend_api_from_publishable_key(&pk("foo-bar-1.clerk.accounts.dev")).unwrap(),
