@@ -40,7 +40,7 @@ pub(crate) fn page(
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · clerk-runtime example" }
-                style { (STYLE) }
+                style { (PreEscaped(STYLE)) }
                 @if let Some(sdk) = clerk {
                     (PreEscaped(sdk.script_tags(None)))
                     script { (PreEscaped(CLERK_BOOT)) }
@@ -95,11 +95,8 @@ pub(crate) fn time(secs: i64) -> String {
     )
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:52rem;margin:1rem auto;padding:0 1rem}\
-nav{display:flex;gap:.8rem;align-items:center;border-bottom:1px solid #ddd;padding-bottom:.5rem}\
-form.inline{display:inline}.who{margin-left:auto}table{border-collapse:collapse}\
-td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left}fieldset{margin:.6rem 0}\
-.note{color:#555;font-size:.9rem}";
+/// The example's stylesheet: small, served inline with every page.
+const STYLE: &str = include_str!("style.css");
 
 #[cfg(test)]
 mod tests {

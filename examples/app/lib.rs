@@ -382,11 +382,13 @@ pub struct DemoTokens {
     pub api_key: String,
 }
 
-/// Mints the startup demo tokens (dev mode only).
+/// Mints the startup demo tokens (dev mode only). Their users are not on the
+/// sign-in page, so the demo sessions are in no person's session list and
+/// "Sign out all devices" there leaves the printed curl lines working.
 pub fn demo_tokens(dev: &DevMode) -> DemoTokens {
     use crate::dev::Grant;
     let admin = Grant {
-        user_id: "user_alice".into(),
+        user_id: "user_curl_admin".into(),
         org: Some(("org_acme".into(), "org:admin".into())),
         permissions: directory::role_permissions("org:admin")
             .iter()
@@ -395,7 +397,7 @@ pub fn demo_tokens(dev: &DevMode) -> DemoTokens {
         features: vec!["o:data".into()],
     };
     let member = Grant {
-        user_id: "user_bob".into(),
+        user_id: "user_curl_member".into(),
         org: Some(("org_acme".into(), "org:member".into())),
         permissions: vec!["org:data:read".into()],
         features: Vec::new(),

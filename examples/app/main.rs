@@ -1,6 +1,7 @@
 //! `cargo run --example app`: serves the example on 127.0.0.1:$PORT (3000).
 //! `--print-routes` prints the compile-time route table and exits.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 
 use clerk_examples::{App, AppError, Settings, demo_tokens, route_table};
@@ -23,7 +24,11 @@ async fn run() -> Result<(), AppError> {
         print!("{}", Table(route_table()));
         return Ok(());
     }
+    // Colour only for a person at a terminal, and never with NO_COLOR set
+    // (https://no-color.org): piped logs stay plain text.
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
+        .with_ansi(colour)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
@@ -37,7 +42,12 @@ async fn run() -> Result<(), AppError> {
     let app = App::build(Settings::from_env()?).await?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
         .await
-        .map_err(AppError::Listen)?;
+        .map_err(|e| {
+            AppError::Listen(std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on 127.0.0.1:{port}: {e} (set PORT to a free port)"),
+            ))
+        })?;
     let url = format!(
         "http://{}",
         listener.local_addr().map_err(AppError::Listen)?

@@ -75,7 +75,10 @@ fn dev_sign_in_form(state: &AppState, auth: Option<&Auth>, redirect: &str) -> Ht
                     legend { "Organization" }
                     select #org name="org" {
                         option value="" { "none (personal account)" }
-                        @for org in ORGANIZATIONS { option value=(org.id) { (org.name) } }
+                        // The happy path by default: the first organization, as its admin.
+                        @for (i, org) in ORGANIZATIONS.iter().enumerate() {
+                            option value=(org.id) selected[i == 0] { (org.name) }
+                        }
                     }
                     " role "
                     select #role name="role" {
@@ -86,8 +89,7 @@ fn dev_sign_in_form(state: &AppState, auth: Option<&Auth>, redirect: &str) -> Ht
                     legend { "Permissions (in the organization)" }
                     @for permission in CATALOG.permissions {
                         label {
-                            input type="checkbox" name="permission" value=(permission)
-                                checked[*permission != "org:data:delete"];
+                            input type="checkbox" name="permission" value=(permission) checked;
                             (permission)
                         } " "
                     }

@@ -53,13 +53,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .lifetime(std::time::Duration::from_secs(3600))
         .org("org_1", "acme", "org:member")
         .permissions(["org:data:read"]);
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
     println!(
-        "curl -H 'Authorization: Bearer {}' localhost:3000/api/data",
+        "curl -H 'Authorization: Bearer {}' localhost:{port}/api/data",
         issuer.mint(&reader)
     );
 
     let app = app.layer(ClerkLayer::dev(&issuer)?).into_router();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e} (set PORT to a free port)"))?;
     serve(listener, app).await?;
     Ok(())
 }
