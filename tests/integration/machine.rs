@@ -764,3 +764,39 @@ async fn odd_subjects_are_refused_not_a_crash() {
         assert_eq!(error.reason(), "token-verification-failed", "{sub}");
     }
 }
+
+/// With Clerk's browser-session decision on (a publishable key), a machine
+/// caller's header token takes the header path: no handshake, and the route
+/// that accepts it admits it. The layer comes from the configuration, as
+/// `ClerkLayer::from_env` builds it (secret key → Backend API for opaque tokens).
+#[tokio::test]
+async fn machine_callers_work_with_browser_sessions_from_the_configuration() {
+    let fake = FakeClerk::start(|_, _| Reply::json(200, api_key_json(&["invoices:read"]))).await;
+    let issuer = DevIssuer::new().unwrap();
+    for prefix in ["pk_test_", "pk_live_"] {
+        let publishable = format!("{prefix}{}", b64_standard("clerk.fake-instance.test$"));
+        let config = clerk_runtime::ClerkConfig::builder()
+            .secret_key("sk_test_instance")
+            .jwt_key(issuer.public_key_pem())
+            .publishable_key(publishable)
+            .api_url(fake.url.as_str())
+            .build()
+            .unwrap();
+        let router = routes![GET "/export" => export, GET "/sync" => sync]
+            .layer(ClerkLayer::from_config(&config).unwrap())
+            .into_router();
+        let (status, body, _) = call(&router, "/export", Some(API_KEY)).await;
+        assert_eq!(status, StatusCode::OK, "{prefix}: {body}");
+        let m2m = issuer
+            .mint_machine_jwt(&DevMachineToken::m2m("mch_1"))
+            .unwrap();
+        let (status, body, _) = call(&router, "/sync", Some(&m2m)).await;
+        assert_eq!(status, StatusCode::OK, "{prefix}: {body}");
+    }
+    assert!(fake.requests().iter().all(api_keys));
+}
+
+fn b64_standard(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}

@@ -199,15 +199,20 @@ impl DevIssuer {
 
     /// The routes of the verify endpoints, for the dev server.
     pub(super) fn machine_routes(&self) -> axum::Router {
-        use axum::routing::post;
         let state = Verify {
             registry: self.machines.clone(),
             issuer: self.clone(),
         };
         axum::Router::new()
-            .route(API_KEYS_VERIFY_PATH, post(verify_api_key))
-            .route(M2M_TOKENS_VERIFY_PATH, post(verify_m2m))
-            .route(OAUTH_TOKENS_VERIFY_PATH, post(verify_oauth))
+            .route(API_KEYS_VERIFY_PATH, endpoint("secret", TokenType::ApiKey))
+            .route(
+                M2M_TOKENS_VERIFY_PATH,
+                endpoint("token", TokenType::M2mToken),
+            )
+            .route(
+                OAUTH_TOKENS_VERIFY_PATH,
+                endpoint("access_token", TokenType::OAuthToken),
+            )
             .with_state(state)
     }
 }
@@ -218,28 +223,13 @@ struct Verify {
     issuer: DevIssuer,
 }
 
-async fn verify_api_key(
-    State(state): State<Verify>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    state.answer(&headers, &body, "secret", TokenType::ApiKey)
-}
-
-async fn verify_m2m(
-    State(state): State<Verify>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    state.answer(&headers, &body, "token", TokenType::M2mToken)
-}
-
-async fn verify_oauth(
-    State(state): State<Verify>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    state.answer(&headers, &body, "access_token", TokenType::OAuthToken)
+/// One verify endpoint: the body field carrying the token, and its type.
+fn endpoint(field: &'static str, expected: TokenType) -> axum::routing::MethodRouter<Verify> {
+    axum::routing::post(
+        move |State(state): State<Verify>, headers: HeaderMap, Json(body): Json<Value>| async move {
+            state.answer(&headers, &body, field, expected)
+        },
+    )
 }
 
 impl Verify {
