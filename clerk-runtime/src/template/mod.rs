@@ -3,7 +3,7 @@
 //!
 //! - [`JwtTemplate`]: a template as code (`default`, `supabase`, `hasura`,
 //!   `custom`), printable as the JSON to paste into Clerk's dashboard and
-//!   mintable locally with [`DevIssuer::mint_jwt_template`](crate::DevIssuer::mint_jwt_template).
+//!   mintable locally with `DevIssuer::mint_jwt_template` (feature `dev`).
 //! - [`TemplateVerifier<T>`]: the service side: audience, issuer, maximum
 //!   lifetime and typed claims `T` ([`DefaultTemplateClaims`],
 //!   [`SupabaseClaims`], [`HasuraClaims`], or any `#[derive(Claims)]` struct).
