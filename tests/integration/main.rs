@@ -7,6 +7,7 @@ mod dev;
 mod example;
 mod faults;
 mod handshake;
+mod independent;
 mod jwks;
 mod layer;
 mod limits;

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Generates the compile-time benchmark apps (bench/compile/README.md).
+
+gen.py OUT N: writes two crates under OUT, `clerk-N` (N handlers with
+catalog! + #[protect(permission = ..)] / #[public] + routes!) and `axum-N`
+(the same N handlers on a bare axum Router), both depending on this
+checkout's clerk-runtime, so one target dir serves both.
+"""
+import os
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PERMISSIONS = 50
+
+
+def cargo_toml(name):
+    return f"""[package]
+name = "{name}"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+clerk-runtime = {{ path = "{ROOT}/clerk-runtime" }}
+axum = "0.8"
+tokio = {{ version = "1", features = ["rt-multi-thread", "macros", "sync", "time", "net", "io-util"] }}
+
+[workspace]
+"""
+
+
+def clerk_main(n):
+    perms = ", ".join(f'"org:p{k}:read"' for k in range(PERMISSIONS))
+    out = ["use clerk_runtime::prelude::*;", "", f"catalog! {{ permissions: [{perms}] }}", ""]
+    for i in range(n):
+        if i % 4 == 0:
+            out += ["#[public]", f"async fn h{i}() -> &'static str {{ \"h{i}\" }}", ""]
+        else:
+            out += [
+                f'#[protect(permission = "org:p{i % PERMISSIONS}:read")]',
+                f"async fn h{i}(auth: Auth) -> String {{ auth.user_id().to_owned() }}",
+                "",
+            ]
+    rows = "\n".join(f'        GET "/h{i}" => h{i},' for i in range(n))
+    out += [
+        "#[tokio::main]",
+        "async fn main() {",
+        f"    let app: Routes = routes![\n{rows}\n    ];",
+        "    let issuer = DevIssuer::new().unwrap();",
+        "    let app = app.layer(ClerkLayer::dev(&issuer).unwrap()).into_router();",
+        '    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();',
+        "    serve(listener, app).await.unwrap();",
+        "}",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def axum_main(n):
+    out = ["use axum::Router;", "use axum::routing::get;", ""]
+    for i in range(n):
+        if i % 4 == 0:
+            out += [f"async fn h{i}() -> &'static str {{ \"h{i}\" }}", ""]
+        else:
+            # The same work without the guard: read a header, return a String.
+            out += [
+                f"async fn h{i}(headers: axum::http::HeaderMap) -> String {{",
+                '    headers.get("x-user").map(|v| v.to_str().unwrap_or("").to_owned()).unwrap_or_default()',
+                "}",
+                "",
+            ]
+    routes = "\n".join(f'        .route("/h{i}", get(h{i}))' for i in range(n))
+    out += [
+        "#[tokio::main]",
+        "async fn main() {",
+        f"    let app = Router::new()\n{routes};",
+        '    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();',
+        "    axum::serve(listener, app).await.unwrap();",
+        "}",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def write(out, name, main):
+    os.makedirs(os.path.join(out, name, "src"), exist_ok=True)
+    with open(os.path.join(out, name, "Cargo.toml"), "w") as f:
+        f.write(cargo_toml(name))
+    with open(os.path.join(out, name, "src", "main.rs"), "w") as f:
+        f.write(main)
+
+
+if __name__ == "__main__":
+    out, n = sys.argv[1], int(sys.argv[2])
+    write(out, f"clerk-{n}", clerk_main(n))
+    write(out, f"axum-{n}", axum_main(n))
