@@ -21,7 +21,7 @@ edition = "2024"
 publish = false
 
 [dependencies]
-clerk-runtime = {{ path = "{ROOT}/clerk-runtime" }}
+clerk-runtime = {{ path = "{ROOT}/clerk-runtime", features = ["dev"] }}
 axum = "0.8"
 tokio = {{ version = "1", features = ["rt-multi-thread", "macros", "sync", "time", "net", "io-util"] }}
 

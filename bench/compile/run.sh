@@ -16,7 +16,7 @@ for n in "${sizes[@]}"; do
   python3 "$here/gen.py" "$out" "$n"
   for app in clerk axum; do
     dir=$out/$app-$n
-    (cd "$dir" && cargo build -q 2>/dev/null)  # dependencies and a first build
+    (cd "$dir" && cargo build -q)  # dependencies and a first build
     times=()
     for _ in 1 2 3; do
       touch "$dir/src/main.rs"
