@@ -80,7 +80,7 @@ mod routes;
 
 use proc_macro::TokenStream;
 
-/// Declares the app's role, permission, feature and plan names.
+/// Declares the app's role, permission, feature, plan and scope names.
 ///
 /// ```ignore
 /// catalog! {
@@ -88,6 +88,7 @@ use proc_macro::TokenStream;
 ///     permissions: ["org:data:read", "org:data:write"],
 ///     features:    ["o:data", "u:beta"],
 ///     plans:       ["o:pro", "u:free"],
+///     scopes:      ["invoices:read"],   // what machine tokens may carry
 /// }
 /// ```
 ///
@@ -127,7 +128,16 @@ pub fn catalog(input: TokenStream) -> TokenStream {
 /// #[protect(catalog = shared_authz, role = "org:admin")] // check against that module's catalog!
 /// #[protect(unchecked, role = "org:admin")]          // no catalog: shape checks only
 /// #[protect(crate = "clerk", role = "org:admin")]    // clerk-runtime renamed to `clerk`
+/// #[protect(accepts = "api_key", scope = "invoices:read")]  // machine callers only (header token)
+/// #[protect(accepts = ["session_token", "m2m_token"], role = "org:admin")] // sessions by the rule, or M2M
+/// #[protect(accepts = "any")]                        // session_token, api_key, m2m_token, oauth_token
 /// ```
+///
+/// `accepts` names the token types a route takes (Clerk's `acceptsToken`;
+/// default: session tokens only) and `scope` the scopes a machine token must
+/// all carry, checked against `catalog!`'s `scopes`. A route that accepts
+/// no session cannot check one: `role` and the other session requirements
+/// there are compile errors.
 ///
 /// Several requirements are ANDed. `rate_limit = "N/<window>"` (units `ms`,
 /// `s`, `m`, `h`) limits each signed-in user per route, counted after the
