@@ -37,13 +37,33 @@ impl Marker {
 
 /// The item under the attribute, or the tokens to emit when it is not a fn.
 pub(crate) fn parse_fn(item: TokenStream, marker: Marker) -> Result<ItemFn, TokenStream> {
-    syn::parse2::<ItemFn>(item.clone()).map_err(|error| {
+    syn::parse::Parser::parse2(parse_shallow, item.clone()).map_err(|error| {
         let message = format!(
             "#[{}] goes on an async fn handler, e.g. `async fn handler(auth: Auth) -> String`",
             marker.name()
         );
         // syn's error points at the first token that is not a fn: the item's keyword.
         with_error(syn::Error::new(error.span(), message), item)
+    })
+}
+
+/// An `ItemFn` whose body is kept as the tokens it was written in, not
+/// parsed into statements: the macros read only the signature, and a
+/// handler's body is most of its tokens (issue 19: expansion time per
+/// handler). The body is re-emitted verbatim, so rustc reports its errors.
+fn parse_shallow(input: syn::parse::ParseStream<'_>) -> syn::Result<ItemFn> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    let vis = input.parse()?;
+    let sig = input.parse()?;
+    let body;
+    let brace_token = syn::braced!(body in input);
+    // Inner attributes (`#![allow(..)]`) stay in the verbatim body.
+    let stmts = vec![syn::Stmt::Item(syn::Item::Verbatim(body.parse()?))];
+    Ok(ItemFn {
+        attrs,
+        vis,
+        sig,
+        block: Box::new(syn::Block { brace_token, stmts }),
     })
 }
 

@@ -95,10 +95,35 @@ pub(crate) fn locate() -> Lookup {
         }
         looked.push(shown(&candidate, &package_root));
         if let Some(parsed) = cached_catalog(&candidate, &package_root) {
-            return Lookup::Found(located(&file, &candidate, parsed, &package_root));
+            let mut located = located(&file, &candidate, parsed, &package_root);
+            located.files.retain(|read| needs_include(read, &file));
+            return Lookup::Found(located);
         }
     }
     Lookup::NotFound { looked }
+}
+
+/// Catalog files whose `include_str!` this compilation has already emitted.
+static INCLUDED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Whether the expansion in `call_site` must `include_str!` the catalog
+/// file `read` so that editing it rebuilds the crate: not when `read` is
+/// the file being expanded (its edits rebuild anyway), and once per
+/// compilation otherwise. One include does the job; one per handler made
+/// rustc hash and store a copy of the file per `#[protect]` (issue 19's
+/// compile-time profile: a quarter of the incremental bookkeeping at 1000
+/// handlers). The proc macro is loaded once per rustc session, so the
+/// list lives as long as the compilation it serves.
+fn needs_include(read: &Path, call_site: &Path) -> bool {
+    if read == call_site {
+        return false;
+    }
+    let mut included = INCLUDED.lock().unwrap_or_else(|poison| poison.into_inner());
+    if included.iter().any(|done| done == read) {
+        return false;
+    }
+    included.push(read.to_path_buf());
+    true
 }
 
 /// The absolute path of the file the current macro call is in, if it is a

@@ -48,7 +48,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// by `catalog = path`), and returns the const-evaluated backstop: one
 /// `assert_*` per name against the catalog's `__CLERK_CATALOG`, which
 /// fails the build where the scan could not read the names, and an
-/// `include_str!` of each file read, so editing the catalog rebuilds.
+/// `include_str!` of each file read that the compilation does not track
+/// yet, so editing the catalog rebuilds.
 fn check_catalog(cx: &mut Ctxt, args: &Args, runtime: &Runtime) -> TokenStream {
     if args.names.is_empty() {
         return TokenStream::new();

@@ -37,7 +37,7 @@ use crate::response::{AuthRejection, RejectionKind, renders_as_page};
 mod state;
 
 pub use state::{
-    HandlerState, Join, Marked, RouterState, Stateful, Stateless, Unknown, join, marked,
+    HandlerState, Join, Marked, Record, RouterState, Stateful, Stateless, Unknown, marked,
     routes_for, stateless,
 };
 
@@ -68,19 +68,35 @@ where
 {
     type Rejection = GuardRejection;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        match &P::POLICY {
-            // A const per handler: session-only routes never reach this branch.
-            Policy::Protected(protection) if protection.accepts.tokens.accepts_machines() => {
-                machine::authorize(parts, protection).await?;
-            }
-            policy => authorize(parts, policy)?,
-        }
-        if let Some(limit) = P::POLICY.rate_limit() {
-            enforce::<P>(parts, limit).await?;
-        }
-        Ok(Guard(PhantomData))
+    fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
+        let checked = check(parts, &P::POLICY, type_name::<P>());
+        async move { checked.await.map(|()| Guard(PhantomData)) }
     }
+}
+
+/// What every [`Guard`] runs: `policy`, then its rate limit, counted under
+/// `route` (the policy type's name, one budget per handler). Not generic,
+/// so the guards of all handlers share this one compiled copy and each
+/// handler adds only the small wrapper above (issue 19: compile time grows
+/// with what the macros make rustc instantiate per handler).
+pub async fn check(
+    parts: &mut Parts,
+    policy: &'static Policy,
+    route: &'static str,
+) -> Result<(), GuardRejection> {
+    match policy {
+        Policy::Protected(protection) if protection.accepts.tokens.accepts_machines() => {
+            machine::authorize(parts, protection).await?;
+        }
+        policy => authorize(parts, policy)?,
+    }
+    if let Some(limit) = policy.rate_limit() {
+        enforce(parts, limit, route).await?;
+    }
+    Ok(())
 }
 
 /// Why a [`Guard`] refused a request.
@@ -184,13 +200,17 @@ fn check_protection(policy: &Policy, auth: &Auth) -> Result<(), RejectionKind> {
 /// limiter (else the process default). Admitted: the decision is kept in
 /// the request's context, whose `RateLimit-*` headers the layer writes on
 /// the way out, and in the extensions for handlers that want it.
-async fn enforce<P: ?Sized>(parts: &mut Parts, limit: RateLimit) -> Result<(), RateLimitRejection> {
+async fn enforce(
+    parts: &mut Parts,
+    limit: RateLimit,
+    route: &'static str,
+) -> Result<(), RateLimitRejection> {
     let context = LayerContext::of(&parts.extensions).cloned();
     let limiter = context
         .as_ref()
         .and_then(LayerContext::rate_limiter)
         .unwrap_or_else(|| RouteLimiter::process_default());
-    if let Some(decision) = limiter.check(parts, limit, type_name::<P>()).await? {
+    if let Some(decision) = limiter.check(parts, limit, route).await? {
         if let Some(context) = &context {
             context.record_decision(decision);
         }

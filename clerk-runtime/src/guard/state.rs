@@ -98,26 +98,28 @@ impl<P: PolicySource> Marked<P> {
 
 impl<P: HandlerState> Marked<P> {
     /// The handler's state record.
-    pub fn state(self) -> PhantomData<P::State> {
+    pub const fn state(self) -> PhantomData<P::State> {
         PhantomData
     }
 }
 
+/// The joined state records of the handlers so far (`A`).
+pub struct Record<A>(PhantomData<fn() -> A>);
+
 /// The record of no handler: `routes![]` is `Routes<()>`.
-pub fn stateless() -> PhantomData<Stateless> {
-    PhantomData
+pub const fn stateless() -> Record<Stateless> {
+    Record(PhantomData)
 }
 
-/// The record of the handlers so far and one more.
-pub fn join<A, B: Join<A, C>, C>(_so_far: PhantomData<A>, _next: PhantomData<B>) -> PhantomData<C> {
-    PhantomData
+impl<A> Record<A> {
+    /// The record of the handlers so far and one more.
+    pub const fn join<B: Join<A, C>, C>(self, _next: PhantomData<B>) -> Record<C> {
+        Record(PhantomData)
+    }
 }
 
 /// The empty `Routes` for the joined record's state.
-pub fn routes_for<M: RouterState>(
-    _record: PhantomData<M>,
-    table: &'static [Route],
-) -> Routes<M::State> {
+pub fn routes_for<M: RouterState>(_record: Record<M>, table: &'static [Route]) -> Routes<M::State> {
     Routes::new(table)
 }
 
@@ -127,7 +129,7 @@ mod tests {
 
     use super::*;
 
-    fn state_of<M: RouterState>(_: PhantomData<M>) -> TypeId
+    fn state_of<M: RouterState>(_: Record<M>) -> TypeId
     where
         M::State: 'static,
     {
@@ -136,23 +138,19 @@ mod tests {
 
     #[test]
     fn no_handler_taking_state_is_unit_state() {
-        let record = join(
-            join(stateless(), PhantomData::<Stateless>),
-            PhantomData::<Stateless>,
-        );
+        let record = stateless()
+            .join(PhantomData::<Stateless>)
+            .join(PhantomData::<Stateless>);
         assert_eq!(state_of(record), TypeId::of::<()>());
     }
 
     #[test]
     fn one_state_type_among_stateless_handlers_is_that_type() {
-        let record = join(
-            join(stateless(), PhantomData::<Stateless>),
-            PhantomData::<Stateful<String>>,
-        );
-        let record = join(
-            join(record, PhantomData::<Stateless>),
-            PhantomData::<Stateful<String>>,
-        );
+        let record = stateless()
+            .join(PhantomData::<Stateless>)
+            .join(PhantomData::<Stateful<String>>)
+            .join(PhantomData::<Stateless>)
+            .join(PhantomData::<Stateful<String>>);
         assert_eq!(state_of(record), TypeId::of::<String>());
     }
 }

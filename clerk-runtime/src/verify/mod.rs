@@ -224,6 +224,7 @@ impl Verifier {
     }
 
     /// Install (or with `None` remove) the listener told of local revocations.
+    #[cfg(any(feature = "redis", test))]
     pub(crate) fn set_revocation_listener(&self, listener: Option<RevocationListener>) {
         *self
             .inner
@@ -233,6 +234,7 @@ impl Verifier {
     }
 
     /// While `true`, every token is refused with `revocations-unavailable`.
+    #[cfg(any(feature = "redis", test))]
     pub(crate) fn set_revocations_unavailable(&self, unavailable: bool) {
         self.inner
             .revocations_unavailable
