@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Macro compile cost against bare axum (issue 19 target 2): for each N, the
 # wall time of `cargo build` (debug, dependencies built) after touching the
-# app's main.rs, median of 3, for the clerk-runtime app and the bare axum one.
+# app's main.rs, median of 5, for the clerk-runtime app and the bare axum one.
 # Usage: bench/compile/run.sh [N ...]   (default 100 400 1000)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +18,7 @@ for n in "${sizes[@]}"; do
     dir=$out/$app-$n
     (cd "$dir" && cargo build -q)  # dependencies and a first build
     times=()
-    for _ in 1 2 3; do
+    for _ in 1 2 3 4 5; do
       touch "$dir/src/main.rs"
       start=$(date +%s.%N)
       (cd "$dir" && cargo build -q)

@@ -142,14 +142,15 @@ pub(crate) fn policy_ident(func: &ItemFn) -> Ident {
 }
 
 /// The handler with the guard as its first parameter, after the hidden
-/// policy type; `policy` is a `clerk_runtime::Policy` expression.
+/// policy type; `policy` is `protected(rule)` or `policy(expr)`, the
+/// policy argument of `clerk_runtime::__private::handler_policy!`.
 pub(crate) fn expand_guarded(
     mut func: ItemFn,
     policy: TokenStream,
     runtime: &Runtime,
 ) -> TokenStream {
     let ident = policy_ident(&func);
-    let state = state_tokens(&func, runtime);
+    let state = state_tokens(&func);
     // Reported by `check_signature`; async from here on, so nothing else fails.
     if func.sig.asyncness.is_none() {
         func.sig.asyncness = Some(Default::default());
@@ -158,15 +159,7 @@ pub(crate) fn expand_guarded(
     let guard: FnArg = parse_quote!(_: #runtime::__private::Guard<#ident>);
     func.sig.inputs.insert(0, guard);
     quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis enum #ident {}
-        impl #runtime::__private::PolicySource for #ident {
-            const POLICY: #runtime::Policy = #policy;
-        }
-        impl #runtime::__private::HandlerState for #ident {
-            type State = #state;
-        }
+        #runtime::__private::handler_policy!(#vis #ident, #state, #policy);
         #func
     }
 }
@@ -202,11 +195,12 @@ fn state_record(func: &ItemFn) -> StateRecord<'_> {
     found.map_or(StateRecord::Stateless, StateRecord::One)
 }
 
-fn state_tokens(func: &ItemFn, runtime: &Runtime) -> TokenStream {
+/// The state argument of `handler_policy!`.
+fn state_tokens(func: &ItemFn) -> TokenStream {
     match state_record(func) {
-        StateRecord::Stateless => quote!(#runtime::__private::Stateless),
-        StateRecord::One(ty) => quote!(#runtime::__private::Stateful<#ty>),
-        StateRecord::Unknown => quote!(#runtime::__private::Unknown),
+        StateRecord::Stateless => quote!(stateless),
+        StateRecord::One(ty) => quote!(stateful(#ty)),
+        StateRecord::Unknown => quote!(unknown),
     }
 }
 

@@ -24,16 +24,18 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     handler::check_siblings(&mut cx, &mut func, Marker::Public);
     let result = cx.finish();
     let tokens = if signature_ok {
-        let rate_limit = crate::rate_limit::tokens(rate_limit.as_ref(), &runtime);
-        handler::expand_guarded(
-            func,
-            quote!(#runtime::Policy::Public(
-                #runtime::policy::PublicAccess {
-                    rate_limit: #rate_limit,
-                }
-            )),
-            &runtime,
-        )
+        let policy = match &rate_limit {
+            None => quote!(policy(#runtime::Policy::PUBLIC)),
+            Some(_) => {
+                let rate_limit = crate::rate_limit::tokens(rate_limit.as_ref(), &runtime);
+                quote!(policy(#runtime::Policy::Public(
+                    #runtime::policy::PublicAccess {
+                        rate_limit: #rate_limit,
+                    }
+                )))
+            }
+        };
+        handler::expand_guarded(func, policy, &runtime)
     } else {
         handler::tokens(&func)
     };

@@ -141,16 +141,19 @@ fn policy_tokens(args: &Args, runtime: &Runtime) -> TokenStream {
             quote!(#runtime::policy::Rule::All(&[#(#rules),*]))
         }
     };
+    if !args.pending && args.rate_limit.is_none() && args.accepts.is_none() {
+        return quote!(protected(#rule));
+    }
     let pending = args.pending;
     let rate_limit = crate::rate_limit::tokens(args.rate_limit.as_ref(), runtime);
     let accepts = accepts_tokens(args, runtime);
     quote! {
-        #runtime::Policy::Protected(#runtime::policy::Protection {
+        policy(#runtime::Policy::Protected(#runtime::policy::Protection {
             rule: #rule,
             allow_pending: #pending,
             rate_limit: #rate_limit,
             accepts: #accepts,
-        })
+        }))
     }
 }
 

@@ -99,6 +99,44 @@ pub async fn check(
     Ok(())
 }
 
+/// The items `#[protect]` and `#[public]` put next to a handler: its
+/// policy type, the policy, and its state record ([`HandlerState`]).
+/// A `macro_rules!` so the compiler writes these tokens itself instead of
+/// receiving each one from the proc macro (issue 19: expansion time per
+/// handler). The state is `stateless`, `unknown` or `stateful(T)`; the
+/// policy `protected(rule)` for the default protection (sessions only, no
+/// pending sessions, no rate limit), else `policy(expr)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __clerk_handler_policy {
+    ($vis:vis $name:ident, $state:ident $(($ty:ty))?, protected($rule:expr)) => {
+        $crate::__clerk_handler_policy!($vis $name, $state $(($ty))?, policy(
+            $crate::Policy::Protected($crate::policy::Protection {
+                rule: $rule,
+                allow_pending: false,
+                rate_limit: ::core::option::Option::None,
+                accepts: $crate::policy::Accepts::SESSION,
+            })
+        ));
+    };
+    ($vis:vis $name:ident, $state:ident $(($ty:ty))?, policy($policy:expr)) => {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        $vis enum $name {}
+        impl $crate::__private::PolicySource for $name {
+            const POLICY: $crate::Policy = $policy;
+        }
+        impl $crate::__private::HandlerState for $name {
+            type State = $crate::__clerk_handler_policy!(@state $state $(($ty))?);
+        }
+    };
+    (@state stateless) => { $crate::__private::Stateless };
+    (@state unknown) => { $crate::__private::Unknown };
+    (@state stateful($ty:ty)) => { $crate::__private::Stateful<$ty> };
+}
+
+pub use crate::__clerk_handler_policy as handler_policy;
+
 /// Why a [`Guard`] refused a request.
 #[derive(Debug, thiserror::Error)]
 pub enum GuardRejection {
