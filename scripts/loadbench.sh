@@ -11,6 +11,10 @@
 #   example-cached       the example app (`--example app`, Clerk mode: CLERK_JWT_KEY),
 #   example-cold         GET /api/data (a SQLite query), same token / a new token
 #                        each request: its RSS under load (issue 7), not a ratio
+#   example-public       the example's #[public] JSON route (GET /api/public/bench),
+#   example-protected    and its #[protect] + #[claims(SessionExtras)] JSON route
+#                        (GET /api/protected), the same token every request: the
+#                        pair issue 19 compares
 # Server: 1 tokio worker pinned to core $SERVER_CPU; wrk: 1 thread on core $WRK_CPU;
 # loopback only. Rounds alternate the order (A B .. B A) so drift hits every mode alike.
 # Prints a markdown table: req/s (median of rounds, range), ratio to bare, p99,
@@ -34,7 +38,7 @@ POOL=${POOL:-100000}
 SERVER_CPU=${SERVER_CPU:-0}
 WRK_CPU=${WRK_CPU:-1}
 PORT=${PORT:-38080}
-MODES=${MODES:-"bare raw clerk-cached clerk-cold jwt-authorizer jsonwebtoken example-cached example-cold"}
+MODES=${MODES:-"bare raw clerk-cached clerk-cold jwt-authorizer jsonwebtoken example-cached example-cold example-public example-protected"}
 
 if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -93,7 +97,7 @@ wait_for_port() {
 }
 
 run_mode() {
-  local mode=$1 server tokens
+  local mode=$1 server tokens path=/api/data
   case $mode in
     # The same bearer header as the auth modes: bytes on the wire are equal,
     # so the ratio is the auth layer's cost alone.
@@ -106,6 +110,8 @@ run_mode() {
     jsonwebtoken) server=jsonwebtoken; tokens=$DATA/tokens.txt ;;
     example-cached) server=example; tokens=$DATA/token.txt ;;
     example-cold) server=example; tokens=$DATA/tokens.txt ;;
+    example-public) server=example; tokens=$DATA/token.txt; path=/api/public/bench ;;
+    example-protected) server=example; tokens=$DATA/token.txt; path=/api/protected ;;
     *) echo "unknown mode $mode" >&2; return 1 ;;
   esac
   if [ "$server" = example ]; then
@@ -121,7 +127,7 @@ run_mode() {
   fi
   SERVER_PID=$!
   wait_for_port
-  local url=http://127.0.0.1:$PORT/api/data
+  local url=http://127.0.0.1:$PORT$path
   TOKENS=$tokens taskset -c "$WRK_CPU" wrk -t1 -c"$CONNS" -d"${WARMUP}s" \
     -s "$BENCH/wrk.lua" "$url" >/dev/null
   local line cpu_before cpu_after
@@ -184,7 +190,7 @@ awk -v modes="$MODES" '
         m, r, lo[m], hi[m], ratio, median(p99[m]) / 1000, median(cpu[m]), rss[m] / 1024, err[m]
     }
     print ""
-    pairs = split("clerk-cached bare clerk-cold jwt-authorizer clerk-cold raw clerk-nocache jwt-authorizer", p, " ")
+    pairs = split("clerk-cached bare clerk-cold jwt-authorizer clerk-cold raw clerk-nocache jwt-authorizer example-protected example-public", p, " ")
     for (k = 1; k < pairs; k += 2) {
       a = p[k]; b = p[k + 1]; list = ""
       for (r = 1; r <= rounds; r++)

@@ -66,3 +66,72 @@ async fn missing_layer_is_500_and_logged_once() {
         "{text}"
     );
 }
+
+mod startup {
+    use clerk_runtime::prelude::*;
+
+    #[public]
+    async fn index() -> &'static str {
+        "index"
+    }
+
+    #[protect]
+    async fn me() -> &'static str {
+        "me"
+    }
+
+    #[protect]
+    async fn settings() -> &'static str {
+        "settings"
+    }
+
+    fn message(panic: Box<dyn std::any::Any + Send>) -> String {
+        match panic.downcast::<String>() {
+            Ok(text) => *text,
+            Err(other) => other.downcast_ref::<&str>().unwrap_or(&"?").to_string(),
+        }
+    }
+
+    #[test]
+    fn protected_routes_without_the_layer_refuse_to_become_a_router() {
+        let routes = routes![GET "/" => index, GET "/me" => me, GET "/settings" => settings];
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| routes.into_router()))
+            .unwrap_err();
+        let text = message(panic);
+        assert!(
+            text.contains("routes! has protected routes (GET /me and 1 more) but no ClerkLayer"),
+            "{text}"
+        );
+        assert!(text.contains(".layer(ClerkLayer::from_env()?)"), "{text}");
+        assert!(text.contains(".with_clerk_layer_outside()"), "{text}");
+    }
+
+    #[test]
+    fn from_refuses_the_same() {
+        let routes = routes![GET "/me" => me];
+        let panic =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| axum::Router::from(routes)))
+                .unwrap_err();
+        assert!(message(panic).contains("(GET /me)"));
+    }
+
+    #[test]
+    fn the_clerk_layer_or_a_declared_outer_one_is_accepted() {
+        let issuer = DevIssuer::new().unwrap();
+        let layer = ClerkLayer::dev(&issuer).unwrap();
+        // Other layers before and after do not hide it.
+        let _router: axum::Router = routes![GET "/me" => me]
+            .layer(tower::layer::util::Identity::new())
+            .layer(layer)
+            .layer(tower::layer::util::Identity::new())
+            .into_router();
+        let _outside: axum::Router = routes![GET "/me" => me]
+            .with_clerk_layer_outside()
+            .into_router();
+    }
+
+    #[test]
+    fn a_public_table_needs_no_layer() {
+        let _router: axum::Router = routes![GET "/" => index].into_router();
+    }
+}

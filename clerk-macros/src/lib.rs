@@ -82,7 +82,9 @@ use proc_macro::TokenStream;
 
 /// Declares the app's role, permission, feature, plan and scope names.
 ///
-/// ```ignore
+/// ```
+/// use clerk_runtime::{catalog, protect};
+///
 /// catalog! {
 ///     roles:       ["org:admin", "org:member"],
 ///     permissions: ["org:data:read", "org:data:write"],
@@ -90,6 +92,11 @@ use proc_macro::TokenStream;
 ///     plans:       ["o:pro", "u:free"],
 ///     scopes:      ["invoices:read"],   // what machine tokens may carry
 /// }
+///
+/// #[protect(permission = "org:data:read")] // checked against the lists above
+/// async fn list_items() -> &'static str { "items" }
+///
+/// assert!(CATALOG.permissions.contains(&"org:data:write"));
 /// ```
 ///
 /// Write it once, at the crate root (`main.rs` / `lib.rs`): `#[protect]`
@@ -101,10 +108,30 @@ use proc_macro::TokenStream;
 /// Clerk's system permissions (`org:sys_*`) are refused: they never
 /// appear in session tokens.
 ///
-/// ```ignore
-/// catalog!(use crate::authz);        // the catalog is declared in src/authz.rs
-/// catalog!(use shared_authz);        // ... or in another crate of the workspace
-/// catalog! { crate = "clerk", roles: ["org:admin"] }   // clerk-runtime renamed
+/// A catalog declared in another module (`src/authz.rs`) is named once at
+/// the crate root; `catalog!(use shared_authz);` does the same for a catalog
+/// in another crate of the workspace:
+///
+/// ```
+/// mod authz {
+///     clerk_runtime::catalog! { roles: ["org:admin"] }
+/// }
+///
+/// clerk_runtime::catalog!(use crate::authz);
+///
+/// #[clerk_runtime::protect(role = "org:admin")]
+/// async fn admin() -> &'static str { "admin" }
+/// # fn main() {}
+/// ```
+///
+/// With clerk-runtime renamed in `Cargo.toml` (or re-exported), `crate`
+/// names it:
+///
+/// ```
+/// use clerk_runtime as clerk;
+///
+/// clerk::catalog! { crate = "clerk", roles: ["org:admin"] }
+/// # fn main() {}
 /// ```
 #[proc_macro]
 pub fn catalog(input: TokenStream) -> TokenStream {
@@ -114,23 +141,63 @@ pub fn catalog(input: TokenStream) -> TokenStream {
 /// Protects an async axum handler with a policy checked before any other
 /// extractor (and the body) runs.
 ///
-/// ```ignore
+/// Every form, one handler each:
+///
+/// ```
+/// use clerk_runtime::prelude::*;
+/// # use clerk_runtime as clerk;
+///
+/// catalog! {
+///     roles: ["org:admin"],
+///     permissions: ["org:data:read", "org:data:delete"],
+///     features: ["o:data"],
+///     plans: ["u:pro"],
+///     scopes: ["invoices:read"],
+/// }
+/// # mod shared_authz { clerk_runtime::catalog! { roles: ["org:admin"] } }
+///
+/// fn is_owner(auth: &Auth) -> bool { auth.user_id() == "user_owner" }
+///
 /// #[protect]                                        // any signed-in session
+/// async fn a() -> &'static str { "" }
 /// #[protect(role = "org:admin")]                    // active organization role
+/// async fn b() -> &'static str { "" }
 /// #[protect(permission = "org:data:read")]          // org:<feature>:<action>
+/// async fn c() -> &'static str { "" }
 /// #[protect(feature = "o:data", plan = "u:pro")]    // scope:name or bare name; ANDed
+/// async fn d() -> &'static str { "" }
 /// #[protect(org)]                                   // an active organization
+/// async fn e() -> &'static str { "" }
 /// #[protect(fresh = "strict")]                      // strict_mfa, strict, moderate, lax, 10m, 1h, 1d
+/// async fn f() -> &'static str { "" }
 /// #[protect(condition = is_owner)]                  // fn(&Auth) -> bool
+/// async fn g() -> &'static str { "" }
 /// #[protect(pending)]                               // let pending sessions through
+/// async fn h() -> &'static str { "" }
 /// #[protect(role = "org:admin", rate_limit = "10/10s")] // 10 requests per 10 s per user
+/// async fn i() -> &'static str { "" }
 /// #[protect(any(role = "org:admin", all(org, permission = "org:data:delete")))]
+/// async fn j() -> &'static str { "" }
 /// #[protect(catalog = shared_authz, role = "org:admin")] // check against that module's catalog!
+/// async fn k() -> &'static str { "" }
 /// #[protect(unchecked, role = "org:admin")]          // no catalog: shape checks only
+/// async fn l() -> &'static str { "" }
 /// #[protect(crate = "clerk", role = "org:admin")]    // clerk-runtime renamed to `clerk`
+/// async fn m() -> &'static str { "" }
 /// #[protect(accepts = "api_key", scope = "invoices:read")]  // machine callers only (header token)
+/// async fn n() -> &'static str { "" }
 /// #[protect(accepts = ["session_token", "m2m_token"], role = "org:admin")] // sessions by the rule, or M2M
+/// async fn o() -> &'static str { "" }
 /// #[protect(accepts = "any")]                        // session_token, api_key, m2m_token, oauth_token
+/// async fn p() -> &'static str { "" }
+///
+/// let app = routes![
+///     GET "/a" => a, GET "/b" => b, GET "/c" => c, GET "/d" => d, GET "/e" => e,
+///     GET "/f" => f, GET "/g" => g, GET "/h" => h, GET "/i" => i, GET "/j" => j,
+///     GET "/k" => k, GET "/l" => l, GET "/m" => m, GET "/n" => n, GET "/o" => o,
+///     GET "/p" => p,
+/// ];
+/// assert_eq!(app.find("GET", "/b").unwrap().policy.to_string(), "role org:admin");
 /// ```
 ///
 /// `accepts` names the token types a route takes (Clerk's `acceptsToken`;
@@ -155,10 +222,22 @@ pub fn protect(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Marks an async axum handler as reachable without a session, so
 /// `routes!` accepts it.
 ///
-/// ```ignore
+/// ```
+/// use clerk_runtime::prelude::*;
+/// use clerk_runtime::Policy;
+/// # use clerk_runtime as clerk;
+///
 /// #[public]
+/// async fn index() -> &'static str { "hello" }
+///
 /// #[public(rate_limit = "10/10s")]   // per client IP (per user when signed in)
+/// async fn search() -> &'static str { "results" }
+///
 /// #[public(crate = "clerk")]          // clerk-runtime renamed to `clerk`
+/// async fn health() -> &'static str { "ok" }
+///
+/// let app = routes![GET "/" => index, GET "/search" => search, GET "/health" => health];
+/// assert_eq!(app.find("GET", "/").unwrap().policy, Policy::PUBLIC);
 /// ```
 ///
 /// `rate_limit` is its only policy argument: requests per sliding window,
@@ -177,10 +256,21 @@ pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Extracts and validates custom claims before the handler runs.
 ///
-/// ```ignore
+/// ```
+/// use clerk_runtime::prelude::*;
+///
+/// #[derive(Claims)]
+/// struct Extras {
+///     email: Option<String>,
+/// }
+///
 /// #[protect]
 /// #[claims(Extras)]
-/// async fn me(Claims(extras): Claims<Extras>) -> String { .. }
+/// async fn me(Claims(extras): Claims<Extras>) -> String {
+///     extras.email.unwrap_or_default()
+/// }
+///
+/// let _app = routes![GET "/me" => me];
 /// ```
 ///
 /// `#[claims(Extras, crate = "clerk")]` names a renamed clerk-runtime.
@@ -279,7 +369,9 @@ pub fn routes(input: TokenStream) -> TokenStream {
 
 /// Implements `clerk_runtime::FromClaims` for a struct with named fields.
 ///
-/// ```ignore
+/// ```
+/// use clerk_runtime::prelude::*;
+///
 /// #[derive(Claims)]
 /// struct Extras {
 ///     email: Option<String>,              // claim `email`, may be missing
@@ -288,6 +380,14 @@ pub fn routes(input: TokenStream) -> TokenStream {
 ///     #[claim(rename = "org_tier")]
 ///     tier: u8,                           // wrong type → `invalid_claim`
 /// }
+///
+/// #[protect]
+/// #[claims(Extras)]
+/// async fn profile(Claims(extras): Claims<Extras>) -> String {
+///     format!("{} {} {:?}", extras.role, extras.tier, extras.email)
+/// }
+///
+/// let _app = routes![GET "/profile" => profile];
 /// ```
 ///
 /// Each field is deserialized with serde from the claim at its path (the

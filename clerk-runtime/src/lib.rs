@@ -81,8 +81,12 @@
 //!   sign-in URL with `redirect_url`, or to the unauthorized URL. Clerk
 //!   unreachable is a 503, never "signed out".
 //! - **The layer is required.** Protected routes need a [`ClerkLayer`] in
-//!   front (`Routes::layer`); without one they answer 500
-//!   `clerk-layer-missing` and the first such request logs an error.
+//!   front (`Routes::layer`): [`Routes::into_router`] panics at startup,
+//!   naming the fix, when a table with a protected route has none. A layer
+//!   added on an enclosing router is declared with
+//!   [`Routes::with_clerk_layer_outside`]; if it is then missing after all,
+//!   protected routes answer 500 `clerk-layer-missing` and the first such
+//!   request logs an error.
 //! - **Machine callers opt in per route**: `#[protect(accepts = "api_key",
 //!   scope = "invoices:read")]`; every other route takes session tokens only
 //!   (see [`machine`]).

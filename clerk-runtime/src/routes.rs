@@ -1,6 +1,7 @@
 //! The route table: every route's method, path, policy and handler, known at
 //! compile time, next to the axum router that serves them.
 
+use std::any::TypeId;
 use std::convert::Infallible;
 use std::fmt;
 
@@ -11,6 +12,7 @@ use axum::routing::MethodRouter;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::layer::ClerkLayer;
 use crate::policy::Policy;
 
 /// One row of the route table, as `routes!` emits it.
@@ -134,11 +136,33 @@ fn path_matches(template: &str, path: &str) -> bool {
 /// let _router: axum::Router = app.with_state(AppState { greeting: "hi" }).into_router();
 /// # let _: Routes<()> = stateless;
 /// ```
+///
+/// # The layer
+///
+/// Protected routes need [`ClerkLayer`] in front of them: without it no
+/// request carries a verified session, and each one answers 500
+/// `clerk-layer-missing`. So [`Routes::into_router`] refuses, at startup,
+/// a table with a protected route unless a `ClerkLayer` was added with
+/// [`Routes::layer`]. An app that adds the layer on an enclosing router
+/// (after a `merge`, or inside a `ServiceBuilder`) says so with
+/// [`Routes::with_clerk_layer_outside`].
+///
+/// ```should_panic
+/// use clerk_runtime::{protect, routes};
+///
+/// #[protect]
+/// async fn me() -> &'static str { "me" }
+///
+/// // panics: "routes! has protected routes (GET /me) but no ClerkLayer ..."
+/// let _router: axum::Router = routes![GET "/me" => me].into_router();
+/// ```
 #[derive(Debug)]
 #[must_use]
 pub struct Routes<S = ()> {
     router: Router<S>,
     table: &'static [Route],
+    /// Whether a [`ClerkLayer`] was added, or said to be added outside.
+    authenticated: bool,
 }
 
 impl<S> Clone for Routes<S> {
@@ -146,6 +170,7 @@ impl<S> Clone for Routes<S> {
         Routes {
             router: self.router.clone(),
             table: self.table,
+            authenticated: self.authenticated,
         }
     }
 }
@@ -159,6 +184,7 @@ where
         Routes {
             router: Router::new(),
             table,
+            authenticated: false,
         }
     }
 
@@ -172,7 +198,7 @@ where
     pub fn __route(self, path: &str, method_router: MethodRouter<S>) -> Self {
         Routes {
             router: self.router.route(path, method_router),
-            table: self.table,
+            ..self
         }
     }
 
@@ -186,7 +212,8 @@ where
         self.table.iter().find(|route| route.matches(method, path))
     }
 
-    /// Wraps every route in `layer`, as [`Router::layer`].
+    /// Wraps every route in `layer`, as [`Router::layer`]. A [`ClerkLayer`]
+    /// added here is what [`Routes::into_router`] looks for.
     pub fn layer<L>(self, layer: L) -> Self
     where
         L: Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
@@ -198,6 +225,17 @@ where
         Routes {
             router: self.router.layer(layer),
             table: self.table,
+            authenticated: self.authenticated || TypeId::of::<L>() == TypeId::of::<ClerkLayer>(),
+        }
+    }
+
+    /// Says that a [`ClerkLayer`] wraps these routes from outside: added on
+    /// the router they are merged into, or through a `ServiceBuilder`, where
+    /// [`Routes::into_router`] cannot see it.
+    pub fn with_clerk_layer_outside(self) -> Self {
+        Routes {
+            authenticated: true,
+            ..self
         }
     }
 
@@ -206,18 +244,58 @@ where
         Routes {
             router: self.router.with_state(state),
             table: self.table,
+            authenticated: self.authenticated,
         }
     }
 
     /// The axum router, to serve or to merge into a larger one.
+    ///
+    /// # Panics
+    ///
+    /// When the table has a protected route and no [`ClerkLayer`] was added
+    /// with [`Routes::layer`] (nor [`Routes::with_clerk_layer_outside`]
+    /// called): every protected route would answer 500. A startup panic,
+    /// like axum's own for conflicting routes, so the mistake cannot ship.
     pub fn into_router(self) -> Router<S> {
+        if let Some(message) = self.missing_layer() {
+            panic!("{message}");
+        }
         self.router
+    }
+
+    /// What [`Routes::into_router`] refuses, in words.
+    fn missing_layer(&self) -> Option<String> {
+        if self.authenticated {
+            return None;
+        }
+        let protected: Vec<String> = self
+            .table
+            .iter()
+            .filter(|route| matches!(route.policy, Policy::Protected(_)))
+            .map(|route| format!("{} {}", route.method, route.path))
+            .collect();
+        let first = protected.first()?;
+        let more = match protected.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        Some(format!(
+            "routes! has protected routes ({first}{more}) but no ClerkLayer: each would answer \
+             500 clerk-layer-missing. Add it before into_router(): \
+             `.layer(ClerkLayer::from_env()?)` (or `ClerkLayer::dev(&issuer)?` in development); \
+             if a ClerkLayer wraps these routes from an enclosing router or a ServiceBuilder, \
+             call `.with_clerk_layer_outside()` first"
+        ))
     }
 }
 
-impl<S> From<Routes<S>> for Router<S> {
+impl<S> From<Routes<S>> for Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    /// As [`Routes::into_router`], panics included.
     fn from(routes: Routes<S>) -> Self {
-        routes.router
+        routes.into_router()
     }
 }
 

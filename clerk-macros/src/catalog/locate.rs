@@ -80,6 +80,11 @@ const MAX_USE_HOPS: usize = 4;
 /// The catalog in scope of the current macro invocation.
 /// Must only be called while a macro is expanding.
 pub(crate) fn locate() -> Lookup {
+    // A doctest's spans point into the documented file, whose catalogs (if
+    // any) are not the doctest's: its own items are what it can see.
+    if is_doctest() {
+        return Lookup::Found(without_file());
+    }
     let Some(file) = call_site_file() else {
         return Lookup::Found(without_file());
     };
@@ -152,6 +157,11 @@ pub(crate) fn call_site_origin() -> String {
     }
 }
 
+/// Whether rustdoc is compiling a doctest: it sets this variable then.
+fn is_doctest() -> bool {
+    std::env::var_os("UNSTABLE_RUSTDOC_TEST_PATH").is_some()
+}
+
 /// Without a source file the scan cannot follow modules. The backstop
 /// names the catalog at the crate root (or, in a doctest, where the
 /// doctest declares it); the crate roots are read for the names when
@@ -159,7 +169,7 @@ pub(crate) fn call_site_origin() -> String {
 fn without_file() -> Located {
     // rustdoc sets this while compiling a doctest, whose items live in a
     // generated `fn main`: a bare name finds a `catalog!` written there.
-    let doctest = std::env::var_os("UNSTABLE_RUSTDOC_TEST_PATH").is_some();
+    let doctest = is_doctest();
     let names = if doctest {
         quote!(__CLERK_CATALOG)
     } else {

@@ -62,7 +62,7 @@ fn main() {
         methods,
         ["GET", "HEAD", "OPTIONS", "GET", "POST", "PUT", "PATCH", "DELETE", "GET"]
     );
-    let _router: axum::Router = app.into_router();
+    let _router: axum::Router = app.with_clerk_layer_outside().into_router();
 
     let empty: Routes = routes![];
     assert!(empty.table().is_empty());

@@ -65,7 +65,7 @@ fn main() {
         GET "/greet" => greet,
         GET "/query" => query,
     ];
-    let _router: axum::Router = app.with_state(state).into_router();
+    let _router: axum::Router = app.with_state(state).with_clerk_layer_outside().into_router();
 
     // No route at all is stateless too.
     let _: Routes<()> = routes![];

@@ -24,5 +24,8 @@ fn main() {
         POST "/org" => org_hello,
     ];
     assert_eq!(app.table().len(), 2);
-    let _router: axum::Router = app.with_state(AppState { greeting: "hi" }).into_router();
+    let _router: axum::Router = app
+        .with_state(AppState { greeting: "hi" })
+        .with_clerk_layer_outside()
+        .into_router();
 }
