@@ -14,6 +14,7 @@ use tower_service::Service;
 
 use crate::layer::ClerkLayer;
 use crate::policy::Policy;
+use crate::reason;
 
 /// One row of the route table, as `routes!` emits it.
 ///
@@ -268,23 +269,24 @@ where
         if self.authenticated {
             return None;
         }
-        let protected: Vec<String> = self
+        let mut protected = self
             .table
             .iter()
-            .filter(|route| matches!(route.policy, Policy::Protected(_)))
-            .map(|route| format!("{} {}", route.method, route.path))
-            .collect();
-        let first = protected.first()?;
-        let more = match protected.len() {
-            1 => String::new(),
-            n => format!(" and {} more", n - 1),
+            .filter(|route| matches!(route.policy, Policy::Protected(_)));
+        let first = protected.next()?;
+        let more = match protected.count() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
         };
         Some(format!(
-            "routes! has protected routes ({first}{more}) but no ClerkLayer: each would answer \
-             500 clerk-layer-missing. Add it before into_router(): \
+            "routes! has protected routes ({} {}{more}) but no ClerkLayer: each would answer \
+             500 {}. Add it before into_router(): \
              `.layer(ClerkLayer::from_env()?)` (or `ClerkLayer::dev(&issuer)?` in development); \
              if a ClerkLayer wraps these routes from an enclosing router or a ServiceBuilder, \
-             call `.with_clerk_layer_outside()` first"
+             call `.with_clerk_layer_outside()` first",
+            first.method,
+            first.path,
+            reason::CLERK_LAYER_MISSING,
         ))
     }
 }

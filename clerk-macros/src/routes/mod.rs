@@ -144,9 +144,8 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
 /// `state = ..` names `S` (see `clerk_runtime::__private::Join`): one flat
 /// method chain, so the tokens grow linearly with the routes (a nested
 /// `join(join(..), ..)` copied every prefix again), inside `const { .. }`.
-/// Each link is spanned at
-/// its handler, so a handler whose `State<..>` disagrees with the others is
-/// the one underlined.
+/// Each link is spanned at its handler, so a handler whose `State<..>`
+/// disagrees with the others is the one underlined.
 fn inferred_state(checked: &[Checked<'_>], runtime: &Runtime) -> TokenStream {
     let links = checked.iter().map(|route| {
         let handler = &route.input.handler;
