@@ -25,10 +25,10 @@ use http::request::Parts;
 
 use crate::auth::{Auth, FromClaims};
 use crate::context::LayerContext;
+use crate::extract::USER_ID_HEADER;
 use crate::extract::session::{
     ExtractedClaims, PendingAllowed, claims_from_session, signed_in_session,
 };
-use crate::extract::{USER_ID_HEADER, UserId};
 use crate::policy::{Policy, Verdict};
 use crate::ratelimit::{RateLimit, RateLimitRejection, RouteLimiter};
 use crate::reason;
@@ -51,8 +51,10 @@ pub trait PolicySource: Send + Sync + 'static {
 /// `P::POLICY` against the request's [`AuthState`](crate::AuthState) before anything else runs,
 /// then counts the request against the policy's rate limit, if any.
 ///
-/// On success for a signed-in session it inserts [`UserId`] into the request
-/// extensions and sets the `x-user-id` header on API (non-page) requests.
+/// On success for a signed-in session it sets the `x-user-id` header on API
+/// (non-page) requests. It inserts nothing else: the extractors read the
+/// layer's [`AuthState`](crate::AuthState), so a request pays for no more
+/// extensions than the layer's two.
 pub struct Guard<P>(PhantomData<fn() -> P>);
 
 impl<P> fmt::Debug for Guard<P> {
@@ -75,14 +77,20 @@ where
         // saved little compile time (about 60 ms per 1000 handlers) and
         // made a cached request ~0.5 µs slower under load
         // (bench/README-performance.md).
+        //
+        // The machine and rate-limit steps are boxed: they await a Backend
+        // API call or a store, whose futures are kilobytes, and unboxed they
+        // would size every guard's future, and so every handler's future that
+        // axum boxes and copies per request, even on routes that take neither
+        // (4.8 KB and ~0.4 µs a request, bench/README-performance.md).
         match &P::POLICY {
             Policy::Protected(protection) if protection.accepts.tokens.accepts_machines() => {
-                machine::authorize(parts, protection).await?;
+                Box::pin(machine::authorize(parts, protection)).await?;
             }
             policy => authorize(parts, policy)?,
         }
         if let Some(limit) = P::POLICY.rate_limit() {
-            enforce(parts, limit, type_name::<P>()).await?;
+            Box::pin(enforce(parts, limit, type_name::<P>())).await?;
         }
         Ok(Guard(PhantomData))
     }
@@ -208,7 +216,6 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
             None => tracing::warn!("user id is not a valid header value; x-user-id not set"),
         }
     }
-    parts.extensions.insert(UserId(auth));
     Ok(())
 }
 
@@ -350,6 +357,20 @@ mod tests {
     async fn no_args(_: Guard<AdminOnly>) {}
 
     static ADMIN_POLICY: Policy = policy_of(&admin);
+
+    /// axum boxes each handler's future, the guard's inside it, and copies
+    /// it per request: the rare steps' large futures stay behind a box.
+    #[test]
+    fn a_session_guard_future_is_a_few_words() {
+        let (mut parts, ()) = http::Request::new(()).into_parts();
+        let future =
+            <Guard<AdminOnly> as FromRequestParts<()>>::from_request_parts(&mut parts, &());
+        assert!(
+            std::mem::size_of_val(&future) <= 128,
+            "{} bytes",
+            std::mem::size_of_val(&future)
+        );
+    }
 
     #[test]
     fn policy_of_reads_the_guard_policy_in_a_static() {

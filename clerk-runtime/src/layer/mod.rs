@@ -39,6 +39,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::auth::Auth;
 use crate::backend::BackendClient;
 use crate::config::ClerkConfig;
 use crate::context::{
@@ -310,37 +311,61 @@ where
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = BoxFuture<Result<S::Response, S::Error>>;
+    type Future = ResponseFuture<S::Future, Result<S::Response, S::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        // Only the guard may say who the user is.
+        request.headers_mut().remove(USER_ID_HEADER);
+        let now = self
+            .shared
+            .authenticate_now(request.headers(), request.uri());
+        if let Now::Ready(state) = now {
+            // Settled without waiting (no token, a cached token, a PEM key or
+            // a key already fetched): the handler's future is returned as it
+            // is, with neither a box nor a clone of the inner service.
+            let context = LayerContext::new(Arc::clone(&self.shared));
+            let extensions = request.extensions_mut();
+            extensions.insert(state);
+            extensions.insert(context.clone());
+            let inner = self.inner.call(request);
+            return ResponseFuture::ready(inner, context);
+        }
         // The clone is the not-yet-ready one; the ready service handles this request.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let shared = Arc::clone(&self.shared);
-        Box::pin(async move {
-            // Only the guard may say who the user is.
-            request.headers_mut().remove(USER_ID_HEADER);
+        // `Later`: the fast path's verification has to wait for a key; it is
+        // tried again here. `Decide`: it could not settle the request.
+        let retry_fast = matches!(now, Now::Later);
+        ResponseFuture::boxed(Box::pin(async move {
             let (state, session_state) = match &shared.browser {
                 None => (shared.authenticate(request.headers()).await, None),
-                Some(browser) => match shared
-                    .fast_signed_in(request.headers(), request.uri(), &browser.config)
-                    .await
-                {
-                    Some(state) => (state, None),
-                    None => {
-                        let (parts, body) = request.into_parts();
-                        let decided = shared.decide(browser, &parts).await;
-                        request = Request::from_parts(parts, body);
-                        match decided {
-                            Decided::Respond(response) => return Ok(response),
-                            Decided::Continue(state, session) => (state, Some(session)),
+                Some(browser) => {
+                    let fast = match retry_fast {
+                        true => {
+                            shared
+                                .fast_signed_in(request.headers(), request.uri(), &browser.config)
+                                .await
+                        }
+                        false => None,
+                    };
+                    match fast {
+                        Some(state) => (state, None),
+                        None => {
+                            let (parts, body) = request.into_parts();
+                            let decided = shared.decide(browser, &parts).await;
+                            request = Request::from_parts(parts, body);
+                            match decided {
+                                Decided::Respond(response) => return Ok(response),
+                                Decided::Continue(state, session) => (state, Some(session)),
+                            }
                         }
                     }
-                },
+                }
             };
             let context = LayerContext::new(shared);
             let extensions = request.extensions_mut();
@@ -354,8 +379,83 @@ where
                 append_state_headers(&session, response.headers_mut());
             }
             Ok(response)
-        })
+        }))
     }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`ClerkService`]: the inner service's own
+    /// future when the request was authenticated without waiting, else a
+    /// boxed one that verifies (a key fetch) or runs Clerk's browser-session
+    /// decision first.
+    pub struct ResponseFuture<F, T> {
+        #[pin]
+        kind: Kind<F, T>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = KindProj]
+    enum Kind<F, T> {
+        Ready {
+            #[pin]
+            inner: F,
+            context: LayerContext,
+        },
+        Boxed {
+            future: BoxFuture<T>,
+        },
+    }
+}
+
+impl<F, T> ResponseFuture<F, T> {
+    fn ready(inner: F, context: LayerContext) -> Self {
+        ResponseFuture {
+            kind: Kind::Ready { inner, context },
+        }
+    }
+
+    fn boxed(future: BoxFuture<T>) -> Self {
+        ResponseFuture {
+            kind: Kind::Boxed { future },
+        }
+    }
+}
+
+impl<F, ResBody, E> Future for ResponseFuture<F, Result<Response<ResBody>, E>>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = Result<Response<ResBody>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().kind.project() {
+            KindProj::Ready { inner, context } => {
+                let mut response = std::task::ready!(inner.poll(cx))?;
+                if let Some(decision) = context.decision() {
+                    insert_headers(decision, response.headers_mut());
+                }
+                Poll::Ready(Ok(response))
+            }
+            KindProj::Boxed { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<F, T> std::fmt::Debug for ResponseFuture<F, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResponseFuture")
+    }
+}
+
+/// What [`Shared::authenticate_now`] could settle without waiting.
+enum Now {
+    /// The request's state: the handler can run.
+    Ready(AuthState),
+    /// A verification must wait for a key.
+    Later,
+    /// Browser sessions: Clerk's full decision must run.
+    Decide,
 }
 
 /// What the browser-session decision leaves the layer to do.
@@ -367,6 +467,33 @@ enum Decided<R> {
 }
 
 impl Shared {
+    /// The request's state when it can be settled without waiting: see [`Now`].
+    fn authenticate_now(&self, headers: &HeaderMap, uri: &http::Uri) -> Now {
+        let Some(browser) = &self.browser else {
+            return match self.presented(headers) {
+                Presented::Settled(state) => Now::Ready(state),
+                Presented::Token {
+                    token,
+                    client_uat,
+                    from,
+                } => match self.verifier.verify_now(token) {
+                    Some(verified) => Now::Ready(self.judged(verified, client_uat, from)),
+                    None => Now::Later,
+                },
+            };
+        };
+        let Some((token, client_uat)) = self.fast_token(headers, uri, &browser.config) else {
+            return Now::Decide;
+        };
+        match self.verifier.verify_now(token) {
+            Some(Ok(auth)) => self
+                .fast_judged(auth, client_uat)
+                .map_or(Now::Decide, Now::Ready),
+            Some(Err(_)) => Now::Decide,
+            None => Now::Later,
+        }
+    }
+
     /// The signed-in state of a request whose Clerk decision is certainly
     /// "signed in, no headers", found as cheaply as without browser
     /// sessions; `None` when the full decision must run.
@@ -376,6 +503,19 @@ impl Shared {
         uri: &http::Uri,
         config: &SessionConfig,
     ) -> Option<AuthState> {
+        let (token, client_uat) = self.fast_token(headers, uri, config)?;
+        let auth = self.verifier.verify(token).await.ok()?;
+        self.fast_judged(auth, client_uat)
+    }
+
+    /// The token of a request the fast path may settle, and its
+    /// `__client_uat` when it came from a cookie.
+    fn fast_token<'h>(
+        &self,
+        headers: &'h HeaderMap,
+        uri: &http::Uri,
+        config: &SessionConfig,
+    ) -> Option<(&'h str, Option<i64>)> {
         let (source, names) = token_source_and_names(headers, self.suffix.as_ref());
         let (token, client_uat) = match source {
             TokenSource::Header(token) => (token, None),
@@ -388,7 +528,12 @@ impl Shared {
         if client_uat.is_some() && !cookie_path_is_plain(names, headers, uri, config) {
             return None;
         }
-        let auth = self.verifier.verify(token).await.ok()?;
+        Some((token, client_uat))
+    }
+
+    /// The fast path's state for a verified `auth`; `None` when a cookie's
+    /// token predates its `__client_uat`, which Clerk's decision handles.
+    fn fast_judged(&self, auth: Auth, client_uat: Option<i64>) -> Option<AuthState> {
         if client_uat.is_some_and(|uat| auth.issued_at().is_none_or(|iat| iat < uat)) {
             return None;
         }
@@ -461,18 +606,46 @@ impl Shared {
     }
 
     async fn authenticate(&self, headers: &HeaderMap) -> AuthState {
+        match self.presented(headers) {
+            Presented::Settled(state) => state,
+            Presented::Token {
+                token,
+                client_uat,
+                from,
+            } => self.judged(self.verifier.verify(token).await, client_uat, from),
+        }
+    }
+
+    /// The request's token, or its state when there is none to verify.
+    fn presented<'h>(&self, headers: &'h HeaderMap) -> Presented<'h> {
         let (token, client_uat, from) = match token_source(headers, self.suffix.as_ref()) {
-            TokenSource::None => return AuthState::SignedOut(SignedOutReason::NoToken),
+            TokenSource::None => {
+                return Presented::Settled(AuthState::SignedOut(SignedOutReason::NoToken));
+            }
             TokenSource::Header(token) => (token, None, "header"),
             TokenSource::Cookie { token, client_uat } => match client_uat {
                 // A browser that signed out keeps a stale `__session` around; no need to verify it.
                 None | Some(..=0) => {
-                    return signed_out(SignedOutReason::ClientUatMissing);
+                    return Presented::Settled(signed_out(SignedOutReason::ClientUatMissing));
                 }
                 Some(uat) => (token, Some(uat), "cookie"),
             },
         };
-        match self.verifier.verify(token).await {
+        Presented::Token {
+            token,
+            client_uat,
+            from,
+        }
+    }
+
+    /// The state of a presented token once verified.
+    fn judged(
+        &self,
+        verified: Result<Auth, VerifyError>,
+        client_uat: Option<i64>,
+        from: &'static str,
+    ) -> AuthState {
+        match verified {
             Ok(auth) => match client_uat {
                 // Missing `iat` counts as stale: fail closed rather than trust an undated cookie.
                 Some(uat) if auth.issued_at().is_none_or(|iat| iat < uat) => {
@@ -489,6 +662,18 @@ impl Shared {
             Err(error) => failed(error, from),
         }
     }
+}
+
+/// A request's session token as the layer found it (no browser sessions).
+enum Presented<'h> {
+    /// Nothing to verify: the state is known.
+    Settled(AuthState),
+    /// Verify `token`; `client_uat` when it came from a cookie.
+    Token {
+        token: &'h str,
+        client_uat: Option<i64>,
+        from: &'static str,
+    },
 }
 
 /// Whether a cookie request carries nothing that could make Clerk's decision

@@ -454,13 +454,10 @@ impl RemoteKeys {
 
     /// The key for `kid`, fetching when the cache says so.
     pub(crate) async fn key(&self, kid: Option<&str>) -> Result<Arc<VerifyingKey>, VerifyError> {
-        let snap = self.current();
-        match self.decide(&snap, kid) {
-            CacheDecision::Hit => return found(&snap, kid),
-            CacheDecision::RejectUnknownKid => return Err(kid_mismatch(kid)),
-            CacheDecision::Unavailable => return Err(unavailable(&snap)),
-            CacheDecision::Refresh => {}
+        if let Some(settled) = self.key_now(kid) {
+            return settled;
         }
+        let snap = self.current();
         let _guard = match self.refresh.try_lock() {
             Ok(guard) => guard,
             // A refresh is in flight and we already hold a (stale) key: use
@@ -477,6 +474,22 @@ impl RemoteKeys {
         }
         let after = self.fetch_and_store(&latest).await;
         lookup_after_fetch(&after, kid)
+    }
+
+    /// The key for `kid` when the cached key set settles it (a hit, an
+    /// unknown `kid` refused, keys unavailable); `None` when a refresh must
+    /// run first.
+    pub(crate) fn key_now(
+        &self,
+        kid: Option<&str>,
+    ) -> Option<Result<Arc<VerifyingKey>, VerifyError>> {
+        let snap = self.current();
+        match self.decide(&snap, kid) {
+            CacheDecision::Hit => Some(found(&snap, kid)),
+            CacheDecision::RejectUnknownKid => Some(Err(kid_mismatch(kid))),
+            CacheDecision::Unavailable => Some(Err(unavailable(&snap))),
+            CacheDecision::Refresh => None,
+        }
     }
 
     /// Whether the snapshot's keys are past [`CachePolicy::max_stale`].

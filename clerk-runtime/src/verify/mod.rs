@@ -113,6 +113,15 @@ struct Inner {
     revocations_unavailable: AtomicBool,
 }
 
+/// What the cache says of a token.
+enum Lookup {
+    Cached(Auth),
+    /// Not cached: verify, under this key generation.
+    Miss {
+        generation: u64,
+    },
+}
+
 impl Verifier {
     /// Start configuring a verifier.
     pub fn builder() -> VerifierBuilder {
@@ -147,16 +156,54 @@ impl Verifier {
 
     /// Verify `token` as of `now` (unix seconds).
     pub async fn verify_at(&self, token: &str, now: i64) -> Result<Auth, VerifyError> {
+        let generation = match self.lookup(token, now)? {
+            Lookup::Cached(auth) => return Ok(auth),
+            Lookup::Miss { generation } => generation,
+        };
+        let verified = self.verify_uncached(token, now).await?;
+        self.remember(token, verified, now, generation)
+    }
+
+    /// [`Verifier::verify`] without waiting, for the layer's request path:
+    /// `None` only when a key must be fetched first (then call `verify`).
+    /// Cached tokens, PEM keys and keys already in the JWKS cache never wait.
+    pub(crate) fn verify_now(&self, token: &str) -> Option<Result<Auth, VerifyError>> {
+        let now = self.now();
+        let generation = match self.lookup(token, now) {
+            Ok(Lookup::Cached(auth)) => return Some(Ok(auth)),
+            Ok(Lookup::Miss { generation }) => generation,
+            Err(error) => return Some(Err(error)),
+        };
+        let verified = match self.verify_uncached_now(token, now)? {
+            Ok(verified) => verified,
+            Err(error) => return Some(Err(error)),
+        };
+        Some(self.remember(token, verified, now, generation))
+    }
+
+    /// The checks before any verification, and the cache.
+    fn lookup(&self, token: &str, now: i64) -> Result<Lookup, VerifyError> {
         // Before the cache lookup: an oversized token must not even be hashed.
         token::check_size(token)?;
         if self.inner.revocations_unavailable.load(Ordering::Relaxed) {
             return Err(VerifyError::RevocationsUnavailable);
         }
         let generation = self.inner.key_generation.load(Ordering::Acquire);
-        if let Some(auth) = self.inner.cache.get(token, now, generation) {
-            return Ok(auth);
-        }
-        let verified = self.verify_uncached(token, now).await?;
+        Ok(match self.inner.cache.get(token, now, generation) {
+            Some(auth) => Lookup::Cached(auth),
+            None => Lookup::Miss { generation },
+        })
+    }
+
+    /// A verified token: refused if revoked meanwhile, else cached on its
+    /// second sighting (`cache::TokenCache::admit`).
+    fn remember(
+        &self,
+        token: &str,
+        verified: pipeline::Verified,
+        now: i64,
+        generation: u64,
+    ) -> Result<Auth, VerifyError> {
         if self.inner.cache.is_refused(&verified.auth, now) {
             return Err(VerifyError::SessionRevoked);
         }

@@ -16,6 +16,7 @@ use crate::token::{self, TokenKind};
 
 use super::decode::{RawClaims, Times};
 use super::diagnose::Step;
+use super::keys::VerifyingKey;
 use super::{Keys, Verifier};
 
 /// Told of each step as the pipeline enters it; a step that returns an
@@ -45,6 +46,30 @@ impl Verifier {
         self.run_checks(token, now, &mut ()).await
     }
 
+    /// [`Verifier::verify_uncached`] without waiting: `None` when the key
+    /// must first be fetched (a JWKS refresh), so only the async path awaits.
+    pub(super) fn verify_uncached_now(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Option<Result<Verified, VerifyError>> {
+        let trace = &mut ();
+        let decoded = match self.parse(token, trace) {
+            Ok(decoded) => decoded,
+            Err(error) => return Some(Err(error)),
+        };
+        let raw = serde_json::from_str(&decoded.payload);
+        if let Err(error) = self.check_header(&decoded, &raw, trace) {
+            return Some(Err(error));
+        }
+        let key = match &self.inner.keys {
+            Keys::Static(key) => Ok(key.clone()),
+            Keys::Remote(remote) => remote.key_now(decoded.header.kid.as_deref())?,
+        };
+        let checked = key.and_then(|key| self.check_claims(&decoded, raw, &key, now, trace));
+        Some(checked.map(|checked| checked.with_payload(decoded.payload)))
+    }
+
     /// The checks in order, telling `trace` of each step.
     pub(super) async fn run_checks<T: Trace + Send>(
         &self,
@@ -52,13 +77,40 @@ impl Verifier {
         now: i64,
         trace: &mut T,
     ) -> Result<Verified, VerifyError> {
-        let inner = &*self.inner;
-        // 1. Shape.
-        trace.enter(Step::Parse);
-        let decoded = token::decode(token)?;
+        let decoded = self.parse(token, trace)?;
         // Deserialized once; a type error is reported only after the
         // signature check (no unsigned-input oracle).
-        let raw: Result<RawClaims, _> = serde_json::from_str(&decoded.payload);
+        let raw = serde_json::from_str(&decoded.payload);
+        self.check_header(&decoded, &raw, trace)?;
+        let key = match &self.inner.keys {
+            Keys::Static(key) => key.clone(),
+            // Boxed: the fetch's future is large and rarely needed; unboxed
+            // it would size every verification's future.
+            Keys::Remote(remote) => Box::pin(remote.key(decoded.header.kid.as_deref())).await?,
+        };
+        let checked = self.check_claims(&decoded, raw, &key, now, trace)?;
+        Ok(checked.with_payload(decoded.payload))
+    }
+
+    /// 1. Shape.
+    fn parse<'t>(
+        &self,
+        token: &'t str,
+        trace: &mut impl Trace,
+    ) -> Result<token::Decoded<'t>, VerifyError> {
+        trace.enter(Step::Parse);
+        token::decode(token)
+    }
+
+    /// 2-4. What the header and the unsigned claims' shape allow before any
+    /// key is touched.
+    fn check_header(
+        &self,
+        decoded: &token::Decoded<'_>,
+        raw: &Result<RawClaims<'_>, serde_json::Error>,
+        trace: &mut impl Trace,
+    ) -> Result<(), VerifyError> {
+        let inner = &*self.inner;
         let sub = raw
             .as_ref()
             .ok()
@@ -79,14 +131,23 @@ impl Verifier {
         token::jws::check_typ(&decoded.header)?;
         trace.enter(Step::Alg);
         token::jws::check_alg(&decoded.header)?;
-        // 5. Key and signature.
+        // 5. Key and signature: the key lookup that follows is part of it.
         trace.enter(Step::Signature);
-        let key = match &inner.keys {
-            Keys::Static(key) => key.clone(),
-            Keys::Remote(remote) => remote.key(decoded.header.kid.as_deref()).await?,
-        };
+        Ok(())
+    }
+
+    /// 5-11. The signature with `key`, then the claims, now that they are signed.
+    fn check_claims(
+        &self,
+        decoded: &token::Decoded<'_>,
+        raw: Result<RawClaims<'_>, serde_json::Error>,
+        key: &VerifyingKey,
+        now: i64,
+        trace: &mut impl Trace,
+    ) -> Result<Checked, VerifyError> {
+        let inner = &*self.inner;
         key.verify(decoded.signing_input.as_bytes(), &decoded.signature)?;
-        // 6. Claims, now that they are signed.
+        // 6. Claims.
         trace.enter(Step::ClaimTypes);
         let raw =
             raw.map_err(|_| VerifyError::InvalidClaims("claims have the wrong types".into()))?;
@@ -148,10 +209,23 @@ impl Verifier {
         trace.enter(Step::Decode);
         let data =
             AuthData::from_claims(raw).map_err(|e| VerifyError::InvalidClaims(e.to_string()))?;
-        Ok(Verified {
-            auth: Auth::new(data, decoded.payload),
-            valid_from,
-        })
+        Ok(Checked { data, valid_from })
+    }
+}
+
+/// What the checks decoded, before the payload text joins it: the claims
+/// borrow from that text until they are decoded.
+struct Checked {
+    data: AuthData,
+    valid_from: i64,
+}
+
+impl Checked {
+    fn with_payload(self, payload: String) -> Verified {
+        Verified {
+            auth: Auth::new(self.data, payload),
+            valid_from: self.valid_from,
+        }
     }
 }
 
