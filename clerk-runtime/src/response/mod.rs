@@ -11,7 +11,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::header::{ACCEPT, HOST, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 pub use crate::context::ResponseMode;
 use crate::context::{LayerContext, ResponseConfig};
@@ -396,8 +396,10 @@ impl ErrorBody<'_> {
 
 /// A page request as Clerk defines it (docs/clerk-semantics.md §6).
 pub(crate) fn is_page_request(headers: &HeaderMap) -> bool {
+    // A `HeaderName`, not a `&str`: a string is parsed on every lookup.
+    const SEC_FETCH_DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
     let dest = headers
-        .get("sec-fetch-dest")
+        .get(SEC_FETCH_DEST)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v == "document" || v == "iframe");
     dest || headers

@@ -149,10 +149,20 @@ pub fn token_source_and_names<'a>(
 }
 
 pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let value = visible_ascii(headers.get(AUTHORIZATION)?.as_bytes())?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme == "Bearer" && !token.is_empty()).then_some(token)
+}
+
+/// `HeaderValue::to_str`: the bytes as text when all are visible ASCII,
+/// space or tab. Checked without an early exit, so the compiler vectorizes
+/// it: a session token is about a kilobyte, on every request.
+fn visible_ascii(bytes: &[u8]) -> Option<&str> {
+    let visible = bytes.iter().fold(true, |ok, &b| {
+        ok & ((b' '..=b'~').contains(&b) | (b == b'\t'))
+    });
+    visible.then(|| std::str::from_utf8(bytes).ok()).flatten()
 }
 
 /// The cookies we care about, first occurrence of each name wins.
@@ -241,6 +251,24 @@ mod tests {
     fn bearer_header_gives_the_token() {
         let h = headers(&[("authorization", "Bearer abc.def.ghi")]);
         assert_eq!(token_source(&h, None), TokenSource::Header("abc.def.ghi"));
+    }
+
+    #[test]
+    fn header_text_is_what_to_str_accepts() {
+        for bytes in [
+            &b"Bearer a.b\tc"[..],
+            b"Bearer \xc3\xa9",
+            b"Bearer \xff",
+            b"",
+            b" ~",
+        ] {
+            let value = HeaderValue::from_bytes(bytes).unwrap();
+            assert_eq!(
+                visible_ascii(value.as_bytes()),
+                value.to_str().ok(),
+                "{bytes:?}"
+            );
+        }
     }
 
     #[test]
