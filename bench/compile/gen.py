@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Generates the compile-time benchmark apps (bench/compile/README.md).
 
-gen.py OUT N: writes two crates under OUT, `clerk-N` (N handlers with
-catalog! + #[protect(permission = ..)] / #[public] + routes!) and `axum-N`
-(the same N handlers on a bare axum Router), both depending on this
-checkout's clerk-runtime, so one target dir serves both.
+gen.py OUT N: writes three crates under OUT, `clerk-N` (N handlers with
+catalog! + #[protect(permission = ..)] / #[public] + routes!), `axum-N`
+(the same N handlers on a bare axum Router) and `manual-N` (the same
+handlers on an axum Router behind ClerkLayer, each protected one checking
+its permission by hand with `auth.has(..)`), all depending on this
+checkout's clerk-runtime, so one target dir serves them all. `manual-N`
+links what `clerk-N` links, so `clerk-N` against it is the macros' cost
+alone, and `manual-N` against `axum-N` the runtime's.
 """
 import os
 import sys
@@ -80,6 +84,41 @@ def axum_main(n):
     return "\n".join(out) + "\n"
 
 
+def manual_main(n):
+    out = [
+        "use axum::Router;",
+        "use axum::http::StatusCode;",
+        "use axum::routing::get;",
+        "use clerk_runtime::auth::Check;",
+        "use clerk_runtime::prelude::*;",
+        "",
+    ]
+    for i in range(n):
+        if i % 4 == 0:
+            out += [f"async fn h{i}() -> &'static str {{ \"h{i}\" }}", ""]
+        else:
+            out += [
+                f"async fn h{i}(auth: Auth) -> Result<String, StatusCode> {{",
+                f'    if !auth.has(Check::Permission("org:p{i % PERMISSIONS}:read")) {{',
+                "        return Err(StatusCode::FORBIDDEN);",
+                "    }",
+                "    Ok(auth.user_id().to_owned())",
+                "}",
+                "",
+            ]
+    routes = "\n".join(f'        .route("/h{i}", get(h{i}))' for i in range(n))
+    out += [
+        "#[tokio::main]",
+        "async fn main() {",
+        "    let issuer = DevIssuer::new().unwrap();",
+        f"    let app = Router::new()\n{routes}\n        .layer(ClerkLayer::dev(&issuer).unwrap());",
+        '    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();',
+        "    axum::serve(listener, app).await.unwrap();",
+        "}",
+    ]
+    return "\n".join(out) + "\n"
+
+
 def write(out, name, main):
     os.makedirs(os.path.join(out, name, "src"), exist_ok=True)
     with open(os.path.join(out, name, "Cargo.toml"), "w") as f:
@@ -92,3 +131,4 @@ if __name__ == "__main__":
     out, n = sys.argv[1], int(sys.argv[2])
     write(out, f"clerk-{n}", clerk_main(n))
     write(out, f"axum-{n}", axum_main(n))
+    write(out, f"manual-{n}", manual_main(n))
