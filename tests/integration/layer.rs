@@ -6,6 +6,7 @@
 use std::sync::OnceLock;
 
 use axum::Router;
+use axum::extract::Extension;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use clerk_runtime::__private::{Guard, PolicySource};
@@ -136,7 +137,11 @@ async fn create(_: Guard<SignedIn>, axum::Json(body): axum::Json<Value>) -> axum
     axum::Json(body)
 }
 
-async fn seen_user(_: Guard<SignedIn>, headers: HeaderMap, user: UserId) -> String {
+async fn seen_user(
+    _: Guard<SignedIn>,
+    headers: HeaderMap,
+    Extension(user): Extension<UserId>,
+) -> String {
     let header = headers
         .get("x-user-id")
         .and_then(|v| v.to_str().ok())

@@ -1,4 +1,4 @@
-//! [`UserId`]: the signed-in user's id.
+//! [`UserId`]: the signed-in user's id, set by the guard.
 
 use std::fmt;
 use std::ops::Deref;
@@ -16,8 +16,8 @@ use super::session::handler_session;
 /// The layer removes any client-sent value, so only the guard can set it.
 pub const USER_ID_HEADER: HeaderName = HeaderName::from_static("x-user-id");
 
-/// The signed-in user's id: an extractor, 401 when there is no session
-/// the handler may use (as [`Auth`]).
+/// The signed-in user's id, put in request extensions by the guard of a
+/// protected route (an extractor too: 401 when absent).
 ///
 /// Holds the session's handle, so it costs no allocation.
 #[derive(Clone)]
@@ -53,6 +53,9 @@ impl<S: Send + Sync> FromRequestParts<S> for UserId {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(id) = parts.extensions.get::<UserId>() {
+            return Ok(id.clone());
+        }
         handler_session(parts).map(UserId)
     }
 }

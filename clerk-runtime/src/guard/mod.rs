@@ -25,10 +25,10 @@ use http::request::Parts;
 
 use crate::auth::{Auth, FromClaims};
 use crate::context::LayerContext;
-use crate::extract::USER_ID_HEADER;
 use crate::extract::session::{
     ExtractedClaims, PendingAllowed, claims_from_session, signed_in_session,
 };
+use crate::extract::{USER_ID_HEADER, UserId};
 use crate::policy::{Policy, Verdict};
 use crate::ratelimit::{RateLimit, RateLimitRejection, RouteLimiter};
 use crate::reason;
@@ -51,10 +51,9 @@ pub trait PolicySource: Send + Sync + 'static {
 /// `P::POLICY` against the request's [`AuthState`](crate::AuthState) before anything else runs,
 /// then counts the request against the policy's rate limit, if any.
 ///
-/// On success for a signed-in session it sets the `x-user-id` header on API
-/// (non-page) requests. It inserts nothing else: the extractors read the
-/// layer's [`AuthState`](crate::AuthState), so a request pays for no more
-/// extensions than the layer's two.
+/// On success for a signed-in session it inserts [`UserId`] into the request
+/// extensions (issue 3: the user id reaches downstream code as an extension)
+/// and sets the `x-user-id` header on API (non-page) requests.
 pub struct Guard<P>(PhantomData<fn() -> P>);
 
 impl<P> fmt::Debug for Guard<P> {
@@ -216,6 +215,7 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
             None => tracing::warn!("user id is not a valid header value; x-user-id not set"),
         }
     }
+    parts.extensions.insert(UserId(auth));
     Ok(())
 }
 
