@@ -10,8 +10,8 @@ use std::sync::{Arc, OnceLock};
 
 pub use check::{Check, SYSTEM_PERMISSIONS, is_system_permission, normalize_org_key};
 pub use claims::{ClaimError, ClaimSet, FromClaims};
-pub(crate) use entitlement::Entitlements;
 pub use entitlement::{Entitlement, Scope};
+pub(crate) use entitlement::{Entitlements, split_ascii};
 pub use fresh::{FactorLevel, Reverification};
 
 use http::HeaderValue;

@@ -9,8 +9,8 @@ use super::{
     DecodeError, MAX_CLAIM_LIST_BYTES, MAX_ORG_PERMISSION_BYTES, MAX_ORG_PERMISSIONS, RawClaims,
     RawOrg, mask,
 };
-use crate::auth::normalize_org_key;
 use crate::auth::{Actor, Auth, AuthData, Entitlements, Organization, SessionStatus, TokenVersion};
+use crate::auth::{normalize_org_key, split_ascii};
 
 impl Auth {
     /// The session of decoded claims, with the payload text they were read
@@ -233,8 +233,8 @@ pub(crate) fn v2_permissions(
     if per.is_empty() || fpm.is_empty() {
         return Some(Vec::new());
     }
-    let actions: Vec<&str> = per.split(',').map(str::trim).collect();
-    let mut masks = fpm.split(',').map(str::trim);
+    let actions: Vec<&str> = split_ascii(per, b',').map(str::trim).collect();
+    let mut masks = split_ascii(fpm, b',').map(str::trim);
     let mut permissions = Vec::new();
     let mut bytes = 0;
     for feature in features.org_names() {
@@ -742,7 +742,7 @@ mod properties {
         fn mask_bits_match_the_bigint_bits(bytes in proptest::collection::vec(any::<u8>(), 0..=25), limit in 0usize..220) {
             let value = BigUint::from_bytes_le(&bytes);
             let expected: Vec<usize> = (0..limit).filter(|&j| value.bit(j as u64)).collect();
-            prop_assert_eq!(set_bits_below(&value.to_string(), limit), expected);
+            prop_assert_eq!(set_bits_below(&value.to_string(), limit).collect::<Vec<_>>(), expected);
         }
 
         #[test]

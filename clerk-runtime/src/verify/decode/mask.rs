@@ -8,15 +8,22 @@
 /// A mask that is empty or has any non-digit character has no bits, as in
 /// Clerk's parser. Only the low `limit` bits are computed, so a huge mask
 /// costs `limit` halvings, not one per bit.
-pub(crate) fn set_bits_below(mask: &str, limit: usize) -> Vec<usize> {
+pub(crate) fn set_bits_below(mask: &str, limit: usize) -> Bits {
     if mask.is_empty() || !mask.bytes().all(|b| b.is_ascii_digit()) {
-        return Vec::new();
+        return Bits::Small {
+            value: 0,
+            limit: 0,
+            next: 0,
+        };
     }
-    // Fast path: nearly every real mask fits in 64 bits (one bit per action).
+    // Fast path, without allocating: nearly every real mask fits in 64 bits
+    // (one bit per action).
     if let Ok(value) = mask.parse::<u64>() {
-        return (0..limit.min(64))
-            .filter(|bit| value >> bit & 1 == 1)
-            .collect();
+        return Bits::Small {
+            value,
+            limit: limit.min(64),
+            next: 0,
+        };
     }
     let mut digits: Vec<u8> = mask
         .bytes()
@@ -31,7 +38,39 @@ pub(crate) fn set_bits_below(mask: &str, limit: usize) -> Vec<usize> {
         }
         position += 1;
     }
-    bits
+    Bits::Big(bits.into_iter())
+}
+
+/// The set bits [`set_bits_below`] found, ascending.
+pub(crate) enum Bits {
+    /// A mask that fits in a `u64`: bits `next..limit` of `value`.
+    Small {
+        value: u64,
+        limit: usize,
+        next: usize,
+    },
+    /// A longer one, decoded digit by digit.
+    Big(std::vec::IntoIter<usize>),
+}
+
+impl Iterator for Bits {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Bits::Small { value, limit, next } => {
+                while *next < *limit {
+                    let bit = *next;
+                    *next += 1;
+                    if *value >> bit & 1 == 1 {
+                        return Some(bit);
+                    }
+                }
+                None
+            }
+            Bits::Big(bits) => bits.next(),
+        }
+    }
 }
 
 /// Divides the big-endian decimal `digits` by two in place (dropping a
@@ -51,7 +90,9 @@ fn halve(digits: &mut Vec<u8>) -> u8 {
 
 #[cfg(test)]
 mod tests {
-    use super::set_bits_below;
+    fn set_bits_below(mask: &str, limit: usize) -> Vec<usize> {
+        super::set_bits_below(mask, limit).collect()
+    }
 
     #[test]
     fn small_mask_yields_its_set_bits() {
