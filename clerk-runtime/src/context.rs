@@ -5,7 +5,8 @@
 //! one [`LayerContext`] in every request's extensions; nothing here depends
 //! on the layer.
 
-use std::sync::{Arc, OnceLock};
+use std::any::Any;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use http::{Extensions, HeaderMap};
 
@@ -108,6 +109,11 @@ struct ContextData {
     /// layer writes the `RateLimit-*` headers from it on the way out, since
     /// an extractor can refuse a request but never touch the response.
     decision: OnceLock<Decision>,
+    /// The value `#[claims(T)]`'s guard read, until the `Claims<T>`
+    /// extractor takes it: here rather than in a request extension of its
+    /// own, which cost an allocation, an insert and, with an app's own
+    /// extensions, a regrowth of the map (issue 19's profile).
+    claims: Mutex<Option<Box<dyn Any + Send>>>,
 }
 
 impl LayerContext {
@@ -116,6 +122,7 @@ impl LayerContext {
         LayerContext(Arc::new(ContextData {
             shared,
             decision: OnceLock::new(),
+            claims: Mutex::new(None),
         }))
     }
 
@@ -147,6 +154,28 @@ impl LayerContext {
 
     pub(crate) fn rate_limiter(&self) -> Option<&RouteLimiter> {
         self.0.shared.rate_limiter.as_deref()
+    }
+
+    /// Keeps the claims value the `#[claims(T)]` guard read for the handler.
+    pub(crate) fn put_claims<T: Send + 'static>(&self, value: T) {
+        *self.claims_slot() = Some(Box::new(value));
+    }
+
+    /// Takes the value [`LayerContext::put_claims`] kept, if it is a `T`.
+    pub(crate) fn take_claims<T: 'static>(&self) -> Option<T> {
+        let mut slot = self.claims_slot();
+        match slot.take()?.downcast::<T>() {
+            Ok(value) => Some(*value),
+            Err(other) => {
+                *slot = Some(other);
+                None
+            }
+        }
+    }
+
+    fn claims_slot(&self) -> std::sync::MutexGuard<'_, Option<Box<dyn Any + Send>>> {
+        // Poisoned only by a panic between take and put; the slot is still an Option.
+        self.0.claims.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Records the decision for the response headers; set once, as a

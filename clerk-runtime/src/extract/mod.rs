@@ -9,8 +9,6 @@
 //! [`Auth`] is a handle over the decoded session, so extracting it by value
 //! costs one reference-count increment, never a copy of the claims.
 
-use std::sync::Arc;
-
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 
@@ -28,7 +26,9 @@ use crate::auth::Auth;
 use crate::auth::FromClaims;
 use crate::response::{AuthRejection, RejectionKind};
 use crate::state::AuthState;
-use session::{ExtractedClaims, claims_from_session, handler_session, usable_by_handler};
+use session::{claims_from_session, handler_session, usable_by_handler};
+
+use crate::context::LayerContext;
 
 /// The signed-in session; 401 (or the page redirect) when there is none.
 impl<S: Send + Sync> FromRequestParts<S> for Auth {
@@ -144,11 +144,9 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(ExtractedClaims(value)) = parts.extensions.remove::<ExtractedClaims<T>>() {
-            // The guard's copy is the only one unless someone cloned the extensions.
-            if let Ok(value) = Arc::try_unwrap(value) {
-                return Ok(Claims(value));
-            }
+        if let Some(value) = LayerContext::of(&parts.extensions).and_then(LayerContext::take_claims)
+        {
+            return Ok(Claims(value));
         }
         claims_from_session::<T>(parts).map(Claims)
     }

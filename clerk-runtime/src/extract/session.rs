@@ -2,8 +2,6 @@
 //! one place that says when a verified session counts (active, or pending
 //! where the route's guard accepted pending sessions).
 
-use std::sync::Arc;
-
 use http::request::Parts;
 
 use crate::auth::{Auth, ClaimError, FromClaims};
@@ -47,15 +45,6 @@ pub(crate) fn usable_by_handler(auth: &Auth, parts: &Parts) -> bool {
 
 fn pending_allowed(parts: &Parts) -> bool {
     parts.extensions.get::<PendingAllowed>().is_some()
-}
-
-/// A claims value extracted by [`ClaimsGuard`], waiting for `Claims<T>`.
-pub(crate) struct ExtractedClaims<T>(pub(crate) Arc<T>);
-
-impl<T> Clone for ExtractedClaims<T> {
-    fn clone(&self) -> Self {
-        ExtractedClaims(Arc::clone(&self.0))
-    }
 }
 
 /// `T` read from the signed-in session's claims.

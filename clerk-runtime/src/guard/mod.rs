@@ -17,7 +17,6 @@ mod machine;
 use std::any::type_name;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
@@ -25,9 +24,7 @@ use http::request::Parts;
 
 use crate::auth::{Auth, FromClaims};
 use crate::context::LayerContext;
-use crate::extract::session::{
-    ExtractedClaims, PendingAllowed, claims_from_session, signed_in_session,
-};
+use crate::extract::session::{PendingAllowed, claims_from_session, signed_in_session};
 use crate::extract::{USER_ID_HEADER, UserId};
 use crate::policy::{Policy, Verdict};
 use crate::ratelimit::{RateLimit, RateLimitRejection, RouteLimiter};
@@ -330,7 +327,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let value = claims_from_session::<T>(parts)?;
-        parts.extensions.insert(ExtractedClaims(Arc::new(value)));
+        // Without a layer `claims_from_session` has already refused.
+        if let Some(context) = LayerContext::of(&parts.extensions) {
+            context.put_claims(value);
+        }
         Ok(ClaimsGuard(PhantomData))
     }
 }
