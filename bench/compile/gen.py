@@ -72,16 +72,7 @@ def axum_main(n):
                 "}",
                 "",
             ]
-    routes = "\n".join(f'        .route("/h{i}", get(h{i}))' for i in range(n))
-    out += [
-        "#[tokio::main]",
-        "async fn main() {",
-        f"    let app = Router::new()\n{routes};",
-        '    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();',
-        "    axum::serve(listener, app).await.unwrap();",
-        "}",
-    ]
-    return "\n".join(out) + "\n"
+    return "\n".join(out + router_main(n, layered=False)) + "\n"
 
 
 def manual_main(n):
@@ -106,17 +97,25 @@ def manual_main(n):
                 "}",
                 "",
             ]
+    return "\n".join(out + router_main(n, layered=True)) + "\n"
+
+
+def router_main(n, layered):
+    """`main` of the two axum apps: the N routes, behind ClerkLayer if `layered`."""
     routes = "\n".join(f'        .route("/h{i}", get(h{i}))' for i in range(n))
-    out += [
+    setup, layer = [], ""
+    if layered:
+        setup = ["    let issuer = DevIssuer::new().unwrap();"]
+        layer = "\n        .layer(ClerkLayer::dev(&issuer).unwrap())"
+    return [
         "#[tokio::main]",
         "async fn main() {",
-        "    let issuer = DevIssuer::new().unwrap();",
-        f"    let app = Router::new()\n{routes}\n        .layer(ClerkLayer::dev(&issuer).unwrap());",
+        *setup,
+        f"    let app = Router::new()\n{routes}{layer};",
         '    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();',
         "    axum::serve(listener, app).await.unwrap();",
         "}",
     ]
-    return "\n".join(out) + "\n"
 
 
 def write(out, name, main):
