@@ -327,12 +327,8 @@ where
             // Settled without waiting (no token, a cached token, a PEM key or
             // a key already fetched): the handler's future is returned as it
             // is, with neither a box nor a clone of the inner service.
-            let context = LayerContext::new(Arc::clone(&self.shared));
-            let extensions = request.extensions_mut();
-            extensions.insert(state);
-            extensions.insert(context.clone());
-            let inner = self.inner.call(request);
-            return ResponseFuture::ready(inner, context);
+            let context = enter(&mut request, state, Arc::clone(&self.shared));
+            return ResponseFuture::ready(self.inner.call(request), context);
         }
         // The clone is the not-yet-ready one; the ready service handles this request.
         let clone = self.inner.clone();
@@ -345,13 +341,12 @@ where
             let (state, session_state) = match &shared.browser {
                 None => (shared.authenticate(request.headers()).await, None),
                 Some(browser) => {
-                    let fast = match retry_fast {
-                        true => {
-                            shared
-                                .fast_signed_in(request.headers(), request.uri(), &browser.config)
-                                .await
-                        }
-                        false => None,
+                    let fast = if retry_fast {
+                        shared
+                            .fast_signed_in(request.headers(), request.uri(), &browser.config)
+                            .await
+                    } else {
+                        None
                     };
                     match fast {
                         Some(state) => (state, None),
@@ -367,14 +362,9 @@ where
                     }
                 }
             };
-            let context = LayerContext::new(shared);
-            let extensions = request.extensions_mut();
-            extensions.insert(state);
-            extensions.insert(context.clone());
+            let context = enter(&mut request, state, shared);
             let mut response = inner.call(request).await?;
-            if let Some(decision) = context.decision() {
-                insert_headers(decision, response.headers_mut());
-            }
+            leave(&mut response, &context);
             if let Some(session) = session_state {
                 append_state_headers(&session, response.headers_mut());
             }
@@ -432,9 +422,7 @@ where
         match self.project().kind.project() {
             KindProj::Ready { inner, context } => {
                 let mut response = std::task::ready!(inner.poll(cx))?;
-                if let Some(decision) = context.decision() {
-                    insert_headers(decision, response.headers_mut());
-                }
+                leave(&mut response, context);
                 Poll::Ready(Ok(response))
             }
             KindProj::Boxed { future } => future.as_mut().poll(cx),
@@ -445,6 +433,23 @@ where
 impl<F, T> std::fmt::Debug for ResponseFuture<F, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ResponseFuture")
+    }
+}
+
+/// Hands the handler the request's state and the layer's context (the
+/// two extensions the guard and extractors read); returns the context.
+fn enter<B>(request: &mut Request<B>, state: AuthState, shared: Arc<Shared>) -> LayerContext {
+    let context = LayerContext::new(shared);
+    let extensions = request.extensions_mut();
+    extensions.insert(state);
+    extensions.insert(context.clone());
+    context
+}
+
+/// On the way out: the `RateLimit-*` headers of the decision the guard left.
+fn leave<R>(response: &mut Response<R>, context: &LayerContext) {
+    if let Some(decision) = context.decision() {
+        insert_headers(decision, response.headers_mut());
     }
 }
 

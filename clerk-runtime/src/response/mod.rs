@@ -397,7 +397,8 @@ impl ErrorBody<'_> {
 /// A page request as Clerk defines it (docs/clerk-semantics.md §6).
 pub(crate) fn is_page_request(headers: &HeaderMap) -> bool {
     // A `HeaderName`, not a `&str`: a string is parsed on every lookup.
-    const SEC_FETCH_DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
+    const SEC_FETCH_DEST: HeaderName =
+        HeaderName::from_static(crate::session::names::header::SEC_FETCH_DEST);
     let dest = headers
         .get(SEC_FETCH_DEST)
         .and_then(|v| v.to_str().ok())
