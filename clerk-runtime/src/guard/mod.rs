@@ -16,7 +16,10 @@ mod machine;
 
 use std::any::type_name;
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
@@ -66,30 +69,85 @@ where
 {
     type Rejection = GuardRejection;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        // Generic on purpose: `P::POLICY` is a constant here, so a
-        // session-only route without a rate limit compiles to the one
-        // synchronous `authorize` call. A shared non-generic `async fn`
-        // saved little compile time (about 60 ms per 1000 handlers) and
-        // made a cached request ~0.5 µs slower under load
-        // (bench/README-performance.md).
-        //
-        // The machine and rate-limit steps are boxed: they await a Backend
-        // API call or a store, whose futures are kilobytes, and unboxed they
-        // would size every guard's future, and so every handler's future that
-        // axum boxes and copies per request, even on routes that take neither
-        // (4.8 KB and ~0.4 µs a request, bench/README-performance.md).
-        match &P::POLICY {
-            Policy::Protected(protection) if protection.accepts.tokens.accepts_machines() => {
-                Box::pin(machine::authorize(parts, protection)).await?;
-            }
-            policy => authorize(parts, policy)?,
+    // Not an `async fn`: every handler has its own `P`, and an `async fn`'s
+    // state machine, every step included, was compiled once per handler
+    // (2.5 KB of code each in a debug build, issue 19). Here the generic part
+    // is the one call below and `GuardFuture`'s three-line `poll`; the work
+    // is shared by all guards.
+    fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
+        GuardFuture {
+            step: Step::start(parts, &P::POLICY, type_name::<P>()),
+            policy: PhantomData,
         }
-        if let Some(limit) = P::POLICY.rate_limit() {
-            Box::pin(enforce(parts, limit, type_name::<P>())).await?;
-        }
-        Ok(Guard(PhantomData))
     }
+}
+
+/// The future of [`Guard`]'s extraction: the shared [`Step`], and the
+/// policy type it yields on success.
+struct GuardFuture<'a, P> {
+    step: Step<'a>,
+    policy: PhantomData<fn() -> P>,
+}
+
+impl<P> Future for GuardFuture<'_, P> {
+    type Output = Result<Guard<P>, GuardRejection>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let poll = self.get_mut().step.poll(cx);
+        poll.map(|outcome| outcome.map(|()| Guard(PhantomData)))
+    }
+}
+
+/// Where a guard's check stands. Session-only routes without a rate limit
+/// (most routes) decide synchronously and are `Decided` before the first
+/// poll. Machine tokens and rate limits await a Backend API call or a store,
+/// whose futures are kilobytes: boxed, so that they do not size every
+/// guard's future, and so every handler's future that axum boxes and copies
+/// per request (4.8 KB and ~0.4 µs a request, bench/README-performance.md).
+enum Step<'a> {
+    Decided(Option<Result<(), GuardRejection>>),
+    Waiting(Pin<Box<dyn Future<Output = Result<(), GuardRejection>> + Send + 'a>>),
+}
+
+impl<'a> Step<'a> {
+    fn start(parts: &'a mut Parts, policy: &'static Policy, route: &'static str) -> Self {
+        if accepts_machines(policy) || policy.rate_limit().is_some() {
+            return Self::Waiting(Box::pin(check_waiting(parts, policy, route)));
+        }
+        Self::Decided(Some(authorize(parts, policy).map_err(GuardRejection::from)))
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), GuardRejection>> {
+        match self {
+            Self::Decided(outcome) => Poll::Ready(outcome.take().expect("polled after completion")),
+            Self::Waiting(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+fn accepts_machines(policy: &Policy) -> bool {
+    matches!(policy, Policy::Protected(protection) if protection.accepts.tokens.accepts_machines())
+}
+
+/// The checks that await: a machine token's verification, a rate limit.
+async fn check_waiting(
+    parts: &mut Parts,
+    policy: &'static Policy,
+    route: &'static str,
+) -> Result<(), GuardRejection> {
+    match policy {
+        Policy::Protected(protection) if accepts_machines(policy) => {
+            machine::authorize(parts, protection).await?;
+        }
+        policy => authorize(parts, policy)?,
+    }
+    if let Some(limit) = policy.rate_limit() {
+        enforce(parts, limit, route).await?;
+    }
+    Ok(())
 }
 
 /// The items `#[protect]` and `#[public]` put next to a handler: its
