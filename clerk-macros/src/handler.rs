@@ -142,15 +142,15 @@ pub(crate) fn policy_ident(func: &ItemFn) -> Ident {
 }
 
 /// The handler with the guard as its first parameter, after the hidden
-/// policy type; `policy` is `protected(rule)` or `policy(expr)`, the
-/// policy argument of `clerk_runtime::__private::handler_policy!`.
+/// policy type; `policy` is the policy's constant expression, the last
+/// argument of `clerk_runtime::__private::handler_policy!`.
 pub(crate) fn expand_guarded(
     mut func: ItemFn,
     policy: TokenStream,
     runtime: &Runtime,
 ) -> TokenStream {
     let ident = policy_ident(&func);
-    let state = state_tokens(&func);
+    let state = state_tokens(&func, runtime);
     // Reported by `check_signature`; async from here on, so nothing else fails.
     if func.sig.asyncness.is_none() {
         func.sig.asyncness = Some(Default::default());
@@ -196,11 +196,11 @@ fn state_record(func: &ItemFn) -> StateRecord<'_> {
 }
 
 /// The state argument of `handler_policy!`.
-fn state_tokens(func: &ItemFn) -> TokenStream {
+fn state_tokens(func: &ItemFn, runtime: &Runtime) -> TokenStream {
     match state_record(func) {
-        StateRecord::Stateless => quote!(stateless),
-        StateRecord::One(ty) => quote!(stateful(#ty)),
-        StateRecord::Unknown => quote!(unknown),
+        StateRecord::Stateless => quote!(#runtime::__private::Stateless),
+        StateRecord::One(ty) => quote!(#runtime::__private::Stateful<#ty>),
+        StateRecord::Unknown => quote!(#runtime::__private::Unknown),
     }
 }
 

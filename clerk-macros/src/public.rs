@@ -25,14 +25,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let result = cx.finish();
     let tokens = if signature_ok {
         let policy = match &rate_limit {
-            None => quote!(policy(#runtime::Policy::PUBLIC)),
+            None => quote!(#runtime::Policy::PUBLIC),
             Some(_) => {
                 let rate_limit = crate::rate_limit::tokens(rate_limit.as_ref(), &runtime);
-                quote!(policy(#runtime::Policy::Public(
-                    #runtime::policy::PublicAccess {
-                        rate_limit: #rate_limit,
-                    }
-                )))
+                quote!(#runtime::Policy::Public(#runtime::policy::PublicAccess {
+                    rate_limit: #rate_limit,
+                }))
             }
         };
         handler::expand_guarded(func, policy, &runtime)

@@ -142,18 +142,18 @@ fn policy_tokens(args: &Args, runtime: &Runtime) -> TokenStream {
         }
     };
     if !args.pending && args.rate_limit.is_none() && args.accepts.is_none() {
-        return quote!(protected(#rule));
+        return quote!(#runtime::__private::protected(#rule));
     }
     let pending = args.pending;
     let rate_limit = crate::rate_limit::tokens(args.rate_limit.as_ref(), runtime);
     let accepts = accepts_tokens(args, runtime);
     quote! {
-        policy(#runtime::Policy::Protected(#runtime::policy::Protection {
+        #runtime::Policy::Protected(#runtime::policy::Protection {
             rule: #rule,
             allow_pending: #pending,
             rate_limit: #rate_limit,
             accepts: #accepts,
-        }))
+        })
     }
 }
 

@@ -29,7 +29,7 @@ use crate::auth::{Auth, FromClaims};
 use crate::context::LayerContext;
 use crate::extract::session::{PendingAllowed, claims_from_session, signed_in_session};
 use crate::extract::{USER_ID_HEADER, UserId};
-use crate::policy::{Policy, Verdict};
+use crate::policy::{Accepts, Policy, Protection, Rule, Verdict};
 use crate::ratelimit::{RateLimit, RateLimitRejection, RouteLimiter};
 use crate::reason;
 use crate::response::{AuthRejection, RejectionKind, renders_as_page};
@@ -95,9 +95,14 @@ struct GuardFuture<'a, P> {
 impl<P> Future for GuardFuture<'_, P> {
     type Output = Result<Guard<P>, GuardRejection>;
 
+    // `get_mut` and a `match`, not `Pin`'s `DerefMut` and `Poll::map` /
+    // `Result::map`: each of those is a function compiled per handler.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let poll = self.get_mut().step.poll(cx);
-        poll.map(|outcome| outcome.map(|()| Guard(PhantomData)))
+        match self.get_mut().step.poll(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(Guard(PhantomData))),
+            Poll::Ready(Err(rejection)) => Poll::Ready(Err(rejection)),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -154,23 +159,13 @@ async fn check_waiting(
 /// policy type, the policy, and its state record ([`HandlerState`]).
 /// A `macro_rules!` so the compiler writes these tokens itself instead of
 /// receiving each one from the proc macro (issue 19: expansion time per
-/// handler). The state is `stateless`, `unknown` or `stateful(T)`; the
-/// policy `protected(rule)` for the default protection (sessions only, no
-/// pending sessions, no rate limit), else `policy(expr)`.
+/// handler), and one rule so each handler is one expansion. The state is
+/// `Stateless`, `Unknown` or `Stateful<T>`; the policy a constant
+/// expression, [`protected`] for the default protection.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __clerk_handler_policy {
-    ($vis:vis $name:ident, $state:ident $(($ty:ty))?, protected($rule:expr)) => {
-        $crate::__clerk_handler_policy!($vis $name, $state $(($ty))?, policy(
-            $crate::Policy::Protected($crate::policy::Protection {
-                rule: $rule,
-                allow_pending: false,
-                rate_limit: ::core::option::Option::None,
-                accepts: $crate::policy::Accepts::SESSION,
-            })
-        ));
-    };
-    ($vis:vis $name:ident, $state:ident $(($ty:ty))?, policy($policy:expr)) => {
+    ($vis:vis $name:ident, $state:ty, $policy:expr) => {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         $vis enum $name {}
@@ -178,12 +173,20 @@ macro_rules! __clerk_handler_policy {
             const POLICY: $crate::Policy = $policy;
         }
         impl $crate::__private::HandlerState for $name {
-            type State = $crate::__clerk_handler_policy!(@state $state $(($ty))?);
+            type State = $state;
         }
     };
-    (@state stateless) => { $crate::__private::Stateless };
-    (@state unknown) => { $crate::__private::Unknown };
-    (@state stateful($ty:ty)) => { $crate::__private::Stateful<$ty> };
+}
+
+/// The default protection of `#[protect(..)]`: sessions only, no pending
+/// sessions, no rate limit.
+pub const fn protected(rule: Rule) -> Policy {
+    Policy::Protected(Protection {
+        rule,
+        allow_pending: false,
+        rate_limit: None,
+        accepts: Accepts::SESSION,
+    })
 }
 
 pub use crate::__clerk_handler_policy as handler_policy;
