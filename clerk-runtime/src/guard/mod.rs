@@ -72,7 +72,7 @@ where
     // Not an `async fn`: every handler has its own `P`, and an `async fn`'s
     // state machine, every step included, was compiled once per handler
     // (2.5 KB of code each in a debug build, issue 19). Here the generic part
-    // is the one call below and `GuardFuture`'s three-line `poll`; the work
+    // is the one call below and `GuardFuture`'s few-line `poll`; the work
     // is shared by all guards.
     fn from_request_parts(
         parts: &mut Parts,
@@ -127,6 +127,8 @@ impl<'a> Step<'a> {
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), GuardRejection>> {
         match self {
+            // Polling a finished future is the caller's bug; a second poll
+            // must never read as admitted, so it panics as std's futures do.
             Self::Decided(outcome) => Poll::Ready(outcome.take().expect("polled after completion")),
             Self::Waiting(future) => future.as_mut().poll(cx),
         }
@@ -431,6 +433,23 @@ mod tests {
             "{} bytes",
             std::mem::size_of_val(&future)
         );
+    }
+
+    /// The hot path: a session-only route without a rate limit is decided
+    /// when the guard is created, with no boxed future; a rate limit waits.
+    #[test]
+    fn only_machine_tokens_and_rate_limits_wait() {
+        let (mut parts, ()) = http::Request::new(()).into_parts();
+        let decided = Step::start(&mut parts, &AdminOnly::POLICY, "admin");
+        assert!(matches!(decided, Step::Decided(Some(Err(_)))));
+        static LIMITED: Policy = Policy::Public(crate::policy::PublicAccess {
+            rate_limit: Some(rate_limit("10/10s")),
+        });
+        let (mut parts, ()) = http::Request::new(()).into_parts();
+        assert!(matches!(
+            Step::start(&mut parts, &LIMITED, "limited"),
+            Step::Waiting(_)
+        ));
     }
 
     #[test]
