@@ -5,7 +5,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote};
-use syn::{Attribute, FnArg, Ident, ItemFn, Type, parse_quote};
+use syn::{Attribute, FnArg, Ident, ItemFn, Type};
 
 use crate::ctxt::Ctxt;
 use crate::krate::Runtime;
@@ -156,7 +156,7 @@ pub(crate) fn expand_guarded(
         func.sig.asyncness = Some(Default::default());
     }
     let vis = &func.vis;
-    let guard: FnArg = parse_quote!(_: #runtime::__private::Guard<#ident>);
+    let guard = wild_arg(quote!(#runtime::__private::Guard<#ident>));
     func.sig.inputs.insert(0, guard);
     quote! {
         #runtime::__private::handler_policy!(#vis #ident, #state, #policy);
@@ -227,10 +227,26 @@ fn same_type(a: &Type, b: &Type) -> bool {
     a.to_token_stream().to_string() == b.to_token_stream().to_string()
 }
 
+/// `_: ty`, built rather than parsed: `parse_quote!` here was half of
+/// `expand_guarded`'s time (the macros run unoptimized in a debug build;
+/// issue 19's profile of a 400-handler rebuild). The type is emitted as
+/// written; only the tokens of a later expansion are parsed again.
+fn wild_arg(ty: TokenStream) -> FnArg {
+    FnArg::Typed(syn::PatType {
+        attrs: Vec::new(),
+        pat: Box::new(syn::Pat::Wild(syn::PatWild {
+            attrs: Vec::new(),
+            underscore_token: Default::default(),
+        })),
+        colon_token: Default::default(),
+        ty: Box::new(Type::Verbatim(ty)),
+    })
+}
+
 /// Inserts `_: ClaimsGuard<T>` right after the guard (or first, when
 /// `#[protect]` has not expanded yet: it then inserts its guard before it).
 pub(crate) fn insert_claims_guard(func: &mut ItemFn, claims: &Type, runtime: &Runtime) {
-    let arg: FnArg = parse_quote!(_: #runtime::__private::ClaimsGuard<#claims>);
+    let arg = wild_arg(quote!(#runtime::__private::ClaimsGuard<#claims>));
     let position = usize::from(func.sig.inputs.first().is_some_and(is_guard));
     func.sig.inputs.insert(position, arg);
 }

@@ -5,6 +5,8 @@
 mod check;
 mod parse;
 
+use std::collections::HashMap;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -36,7 +38,10 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         None => Runtime::default(),
     };
     let mut checked: Vec<Checked<'_>> = Vec::new();
-    let mut shapes: Vec<(String, String, &RouteInput)> = Vec::new();
+    // Maps, not scans of `checked`: these run once per route, and the
+    // macros run unoptimized in a debug build (issue 19: linear in routes).
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut shapes: HashMap<String, String> = HashMap::new();
     for route in &input.routes {
         let method = route.method.to_string();
         let path = route.path.value();
@@ -49,38 +54,39 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         let (Some(function), Some(shape)) = (function, shape) else {
             continue;
         };
-        if let Some(first) = checked
-            .iter()
-            .find(|c| c.method == method && c.path == path)
-        {
+        if let Some(&first) = seen.get(&(method.clone(), path.clone())) {
+            let first = checked[first].input;
             cx.error_spanned_by(
                 &route.path,
                 format!(
                     "duplicate route: {method} \"{path}\" is already routed to `{}`; each \
                      method and path can have one handler",
-                    path_text(&first.input.handler)
+                    path_text(&first.handler)
                 ),
             );
             cx.error_spanned_by(
-                &first.input.path,
+                &first.path,
                 format!("{method} \"{path}\" is first declared here"),
             );
             continue;
         }
-        if let Some((other, _, _)) = shapes
-            .iter()
-            .find(|(raw, s, _)| *s == shape && *raw != path)
-        {
-            cx.error_spanned_by(
-                &route.path,
-                format!(
-                    "\"{path}\" and \"{other}\" differ only in capture names: axum would panic \
-                     at startup on the conflict; use the same names in both"
-                ),
-            );
-            continue;
+        match shapes.get(&shape) {
+            Some(other) if *other != path => {
+                cx.error_spanned_by(
+                    &route.path,
+                    format!(
+                        "\"{path}\" and \"{other}\" differ only in capture names: axum would \
+                         panic at startup on the conflict; use the same names in both"
+                    ),
+                );
+                continue;
+            }
+            Some(_) => {}
+            None => {
+                shapes.insert(shape, path.clone());
+            }
         }
-        shapes.push((path.clone(), shape, route));
+        seen.insert((method.clone(), path.clone()), checked.len());
         checked.push(Checked {
             input: route,
             method,
@@ -94,33 +100,35 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         let method = &route.method;
         let path = &route.path;
         let name = path_text(handler);
-        let spanned = runtime.spanned(handler.span());
-        let policy =
-            quote_spanned!(handler.span()=> #spanned::__private::marked(&#handler).policy());
+        let span = handler.span();
+        let spanned = runtime.spanned(span);
+        let policy = quote_spanned!(span=> #spanned::__private::marked(&#handler).policy());
         quote! {
             #runtime::Route { method: #method, path: #path, policy: #policy, handler: #name }
         }
     });
     let count = checked.len();
-    let mut paths: Vec<&str> = Vec::new();
+    // The routes of each path, paths in the order first declared.
+    let mut by_path: Vec<Vec<&Checked<'_>>> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for route in &checked {
-        if !paths.contains(&route.path.as_str()) {
-            paths.push(&route.path);
-        }
-    }
-    let router_calls = paths.iter().map(|path| {
-        let mut methods = checked.iter().filter(|route| route.path == *path);
-        let chain = methods.next().map(|first| {
-            let function = format_ident!("{}", first.function);
-            let handler = &first.input.handler;
-            let mut chain = quote!(#runtime::__private::axum::routing::#function(#handler));
-            for route in methods {
-                let function = format_ident!("{}", route.function);
-                let handler = &route.input.handler;
-                chain = quote!(#chain.#function(#handler));
-            }
-            chain
+        let slot = *index.entry(&route.path).or_insert_with(|| {
+            by_path.push(Vec::new());
+            by_path.len() - 1
         });
+        by_path[slot].push(route);
+    }
+    let router_calls = by_path.iter().map(|methods| {
+        let (first, rest) = methods.split_first().expect("a path has a route");
+        let path = &first.path;
+        let function = format_ident!("{}", first.function);
+        let handler = &first.input.handler;
+        let mut chain = quote!(#runtime::__private::axum::routing::#function(#handler));
+        for route in rest {
+            let function = format_ident!("{}", route.function);
+            let handler = &route.input.handler;
+            chain = quote!(#chain.#function(#handler));
+        }
         quote!(.__route(#path, #chain))
     });
     let routes = match &input.state {
@@ -158,6 +166,19 @@ fn inferred_state(checked: &[Checked<'_>], runtime: &Runtime) -> TokenStream {
     quote!(const { #runtime::__private::stateless() #(#links)* })
 }
 
+/// `api::list` as written, for the route table and error messages.
 fn path_text(path: &syn::Path) -> String {
+    // A plain path is joined from its identifiers; printing tokens goes
+    // through the compiler for each route (issue 19's profile).
+    if path.segments.iter().all(|s| s.arguments.is_none()) {
+        let mut text = String::new();
+        for (index, segment) in path.segments.iter().enumerate() {
+            if index > 0 || path.leading_colon.is_some() {
+                text.push_str("::");
+            }
+            text.push_str(&segment.ident.to_string());
+        }
+        return text;
+    }
     quote!(#path).to_string().replace(' ', "")
 }
