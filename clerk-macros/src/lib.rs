@@ -392,6 +392,9 @@ pub fn routes(input: TokenStream) -> TokenStream {
 ///
 /// Each field is deserialized with serde from the claim at its path (the
 /// field name by default). `Option<T>` fields may be absent or null.
+/// A struct that also derives `Clone` is decoded once per verified token
+/// and kept with it (`Auth::claims_as`), so a cached token's requests clone
+/// it; any other is decoded at each request.
 /// `#[claim]` is this derive's helper attribute: on a struct without
 /// `#[derive(Claims)]` rustc reports "cannot find attribute `claim`" (and,
 /// with `claims` imported, suggests the similarly named `#[claims]`, which

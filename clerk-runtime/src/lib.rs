@@ -161,6 +161,7 @@ pub mod prelude {
 /// Used by code the macros generate; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::auth::{ClaimsProbe, ReadFresh, ReadKept};
     pub use crate::guard::*;
     pub use axum;
     pub use clerk_rules::catalog_check;

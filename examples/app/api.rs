@@ -14,7 +14,8 @@ use crate::{AppState, Mode, unix_now};
 
 /// Custom session claims, set in Clerk's dashboard as
 /// `{"email": "{{user.primary_email_address}}", "metadata": "{{user.public_metadata}}"}`.
-#[derive(clerk_runtime::Claims, Debug)]
+/// `Clone` too, so they are decoded once per verified token, not per request.
+#[derive(clerk_runtime::Claims, Clone, Debug)]
 pub struct SessionExtras {
     /// Primary email.
     pub email: Option<String>,

@@ -8,7 +8,8 @@ catalog! {                                   // every name in #[protect] is chec
     permissions: ["org:data:read", "org:data:write"],
 }
 
-#[derive(Claims)]
+// Clone: decoded once per verified token, not once per request
+#[derive(Claims, Clone)]
 struct Extras {
     email: Option<String>,
     #[claim(path = "metadata.role")]

@@ -211,3 +211,116 @@ async fn tampered_token_is_not_cached_after_failing() {
     assert!(verifier.verify(&forged).await.is_err());
     assert!(verifier.verify(&token).await.is_ok());
 }
+
+/// Typed claims: a `Clone` type is decoded once per verified token and kept
+/// with it, so a cached token's later requests clone it (issue 19).
+mod typed_claims {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use clerk_runtime::{ClaimError, ClaimSet, Claims, FromClaims};
+    use serde_json::json;
+
+    use super::{cached, issuer, session, verifier_with_clock};
+
+    /// A `FromClaims` type that counts its decodes in `COUNT`.
+    macro_rules! counted {
+        ($name:ident, $count:ident) => {
+            static $count: AtomicUsize = AtomicUsize::new(0);
+            #[derive(Clone, Debug, PartialEq)]
+            struct $name(Option<String>);
+            impl FromClaims for $name {
+                fn from_claims(claims: &ClaimSet) -> Result<Self, ClaimError> {
+                    $count.fetch_add(1, Ordering::SeqCst);
+                    claims.optional("tenant").map($name)
+                }
+            }
+        };
+    }
+
+    async fn cached_auth(sid: &str) -> clerk_runtime::Auth {
+        let (verifier, _clock) = verifier_with_clock();
+        let token = issuer().mint(&session(sid).custom_claims(json!({"tenant": "acme"})));
+        cached(&verifier, &token).await
+    }
+
+    #[tokio::test]
+    async fn claims_as_decodes_once_for_every_handle_of_a_cached_token() {
+        counted!(Tenant, DECODES);
+        let (verifier, _clock) = verifier_with_clock();
+        let token =
+            issuer().mint(&session("sess_typed_1").custom_claims(json!({"tenant": "acme"})));
+        let auth = cached(&verifier, &token).await;
+        let again = verifier.verify(&token).await.unwrap();
+        assert_eq!(auth.claims_as::<Tenant>(), Ok(Tenant(Some("acme".into()))));
+        assert_eq!(again.claims_as::<Tenant>(), Ok(Tenant(Some("acme".into()))));
+        assert_eq!(DECODES.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn claims_as_keeps_a_failed_decode_too() {
+        static DECODES: AtomicUsize = AtomicUsize::new(0);
+        #[derive(Clone, Debug)]
+        struct Number(#[allow(dead_code)] i64);
+        impl FromClaims for Number {
+            fn from_claims(claims: &ClaimSet) -> Result<Self, ClaimError> {
+                DECODES.fetch_add(1, Ordering::SeqCst);
+                claims.required("tenant").map(Number)
+            }
+        }
+        let auth = cached_auth("sess_typed_2").await;
+        for _ in 0..2 {
+            let error = auth.claims_as::<Number>().unwrap_err();
+            assert_eq!(error.reason(), "invalid_claim");
+        }
+        assert_eq!(DECODES.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn only_the_first_type_is_kept() {
+        counted!(First, FIRST);
+        counted!(Second, SECOND);
+        let auth = cached_auth("sess_typed_3").await;
+        for _ in 0..3 {
+            assert_eq!(auth.claims_as::<First>(), Ok(First(Some("acme".into()))));
+            assert_eq!(auth.claims_as::<Second>(), Ok(Second(Some("acme".into()))));
+        }
+        assert_eq!(FIRST.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            SECOND.load(Ordering::SeqCst),
+            3,
+            "a second type is decoded each call"
+        );
+    }
+
+    /// The derive reads a `Clone` type through `claims_as` (it takes the
+    /// token's one slot) and any other type afresh (the slot stays free).
+    #[tokio::test]
+    async fn derived_claims_are_kept_only_when_the_type_is_clone() {
+        #[derive(Claims, Clone, Debug)]
+        struct Kept {
+            tenant: String,
+        }
+        #[derive(Claims, Debug)]
+        struct Fresh {
+            tenant: String,
+        }
+        counted!(Probe, PROBES);
+        counted!(Other, OTHERS);
+
+        let auth = cached_auth("sess_typed_4").await;
+        assert_eq!(Kept::from_session(&auth).unwrap().tenant, "acme");
+        auth.claims_as::<Probe>().unwrap();
+        auth.claims_as::<Probe>().unwrap();
+        assert_eq!(PROBES.load(Ordering::SeqCst), 2, "`Kept` holds the slot");
+
+        let auth = cached_auth("sess_typed_5").await;
+        assert_eq!(Fresh::from_session(&auth).unwrap().tenant, "acme");
+        auth.claims_as::<Other>().unwrap();
+        auth.claims_as::<Other>().unwrap();
+        assert_eq!(
+            OTHERS.load(Ordering::SeqCst),
+            1,
+            "`Fresh` left the slot free"
+        );
+    }
+}

@@ -82,6 +82,14 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             ) -> ::core::result::Result<Self, #runtime::ClaimError> {
                 ::core::result::Result::Ok(Self { #(#reads,)* })
             }
+            // Kept per verified token when `Self: Clone` (see `ClaimsProbe`).
+            fn from_session(
+                auth: &#runtime::Auth,
+            ) -> ::core::result::Result<Self, #runtime::ClaimError> {
+                #[allow(unused_imports)]
+                use #runtime::__private::{ReadFresh as _, ReadKept as _};
+                (&#runtime::__private::ClaimsProbe::<Self>::NEW).read(auth)
+            }
         }
         #errors
     }

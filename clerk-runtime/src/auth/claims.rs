@@ -1,8 +1,12 @@
 //! Custom session claims: a lazily parsed view over the whole payload and
 //! the [`FromClaims`] trait for typed extraction.
 
+use std::marker::PhantomData;
+
 use crate::reason;
 use serde::de::DeserializeOwned;
+
+use super::Auth;
 use serde_json::{Map, Value};
 
 /// Every claim of a verified token, for custom session claims.
@@ -127,6 +131,61 @@ impl ClaimError {
 pub trait FromClaims: Sized + Send + Sync + 'static {
     /// Reads the type from the claims, naming the claim on failure.
     fn from_claims(claims: &ClaimSet) -> Result<Self, ClaimError>;
+
+    /// Reads the type for a verified session, as `#[claims(T)]` and the
+    /// `Claims<T>` extractor do: by default [`from_claims`](Self::from_claims)
+    /// on [`Auth::claims`] at every call. `#[derive(Claims)]` on a type that
+    /// also derives `Clone` overrides it with [`Auth::claims_as`], which
+    /// decodes once per verified token.
+    fn from_session(auth: &Auth) -> Result<Self, ClaimError> {
+        Self::from_claims(auth.claims())
+    }
+}
+
+/// How `#[derive(Claims)]` picks [`Auth::claims_as`] for a `Clone` type and
+/// [`FromClaims::from_claims`] otherwise, with no `Clone` bound on the trait:
+/// the derive calls `(&ClaimsProbe::<Self>::NEW).read(auth)` where `Self` is
+/// concrete, and method lookup tries [`ReadKept`] (whose receiver needs no
+/// extra reference) before [`ReadFresh`] (whose does), taking the first whose
+/// bounds hold. Not part of the API.
+#[doc(hidden)]
+pub struct ClaimsProbe<T>(PhantomData<fn() -> T>);
+
+impl<T> ClaimsProbe<T> {
+    /// The probe for `T`.
+    pub const NEW: Self = ClaimsProbe(PhantomData);
+}
+
+/// [`ClaimsProbe`]'s choice for `Clone` types: decoded once per token.
+#[doc(hidden)]
+pub trait ReadKept {
+    /// The claims type.
+    type Value;
+    /// Reads the kept value.
+    fn read(&self, auth: &Auth) -> Result<Self::Value, ClaimError>;
+}
+
+impl<T: FromClaims + Clone> ReadKept for ClaimsProbe<T> {
+    type Value = T;
+    fn read(&self, auth: &Auth) -> Result<T, ClaimError> {
+        auth.claims_as()
+    }
+}
+
+/// [`ClaimsProbe`]'s choice for other types: decoded at every call.
+#[doc(hidden)]
+pub trait ReadFresh {
+    /// The claims type.
+    type Value;
+    /// Decodes the value.
+    fn read(&self, auth: &Auth) -> Result<Self::Value, ClaimError>;
+}
+
+impl<T: FromClaims> ReadFresh for &ClaimsProbe<T> {
+    type Value = T;
+    fn read(&self, auth: &Auth) -> Result<T, ClaimError> {
+        T::from_claims(auth.claims())
+    }
 }
 
 /// The whole claim set, for handlers that read claims ad hoc.

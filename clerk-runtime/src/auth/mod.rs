@@ -5,11 +5,12 @@ mod claims;
 mod entitlement;
 mod fresh;
 
+use std::any::Any;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 pub use check::{Check, SYSTEM_PERMISSIONS, is_system_permission, normalize_org_key};
-pub use claims::{ClaimError, ClaimSet, FromClaims};
+pub use claims::{ClaimError, ClaimSet, ClaimsProbe, FromClaims, ReadFresh, ReadKept};
 pub use entitlement::{Entitlement, Scope};
 pub(crate) use entitlement::{Entitlements, split_ascii};
 pub use fresh::{FactorLevel, Reverification};
@@ -45,6 +46,9 @@ pub(crate) struct AuthData {
     /// two spare bytes of capacity, and boxing would reallocate to drop them.
     pub(crate) payload: String,
     pub(crate) claims: OnceLock<ClaimSet>,
+    /// The first type [`Auth::claims_as`] read, as `Result<T, ClaimError>`:
+    /// kept so a cached token's requests clone it rather than decode again.
+    pub(crate) typed: OnceLock<Box<dyn Any + Send + Sync>>,
     /// `x-user-id` as a header value, built on a route's first use and
     /// then shared: a cached token's requests copy no bytes for it.
     pub(crate) user_id_header: OnceLock<Option<HeaderValue>>,
@@ -300,6 +304,37 @@ impl Auth {
         self.0
             .claims
             .get_or_init(|| ClaimSet::parse(&self.0.payload))
+    }
+
+    /// Custom claims read into `T`, decoded once per verified token and kept
+    /// with it: later calls, such as a cached token's later requests, clone
+    /// the kept value (or the kept error). One type is kept per token, the
+    /// first one asked for; any other is decoded at each call.
+    ///
+    /// `#[derive(Claims)]` on a type that also derives `Clone` reads through
+    /// here, so `#[claims(T)]` and the `Claims<T>` extractor do too.
+    ///
+    /// ```
+    /// use clerk_runtime::{Auth, ClaimError, Claims};
+    ///
+    /// #[derive(Claims, Clone)]
+    /// struct Extras {
+    ///     email: Option<String>,
+    /// }
+    ///
+    /// fn email(auth: &Auth) -> Result<Option<String>, ClaimError> {
+    ///     Ok(auth.claims_as::<Extras>()?.email)
+    /// }
+    /// ```
+    pub fn claims_as<T: FromClaims + Clone>(&self) -> Result<T, ClaimError> {
+        let kept = self
+            .0
+            .typed
+            .get_or_init(|| Box::new(T::from_claims(self.claims())));
+        match kept.downcast_ref::<Result<T, ClaimError>>() {
+            Some(outcome) => outcome.clone(),
+            None => T::from_claims(self.claims()),
+        }
     }
 }
 

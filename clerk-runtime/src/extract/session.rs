@@ -50,7 +50,7 @@ fn pending_allowed(parts: &Parts) -> bool {
 /// `T` read from the signed-in session's claims.
 pub(crate) fn claims_from_session<T: FromClaims>(parts: &Parts) -> Result<T, AuthRejection> {
     let auth = handler_session(parts)?;
-    T::from_claims(auth.claims()).map_err(|error| claim_rejection(&error, parts))
+    T::from_session(&auth).map_err(|error| claim_rejection(&error, parts))
 }
 
 fn claim_rejection(error: &ClaimError, parts: &Parts) -> AuthRejection {

@@ -74,6 +74,7 @@ impl AuthData {
             version,
             payload: String::new(),
             claims: OnceLock::new(),
+            typed: OnceLock::new(),
             user_id_header: OnceLock::new(),
         })
     }
