@@ -706,6 +706,19 @@ async fn user_id_header_and_extension_reach_the_handler() {
 }
 
 #[tokio::test]
+async fn user_id_header_reaches_a_page_request_too() {
+    let base = api(layer()).await;
+    let auth = format!("Bearer {}", user("user_alice"));
+    let response = get_with(
+        &base,
+        "/seen",
+        &[("authorization", &auth), ("accept", "text/html")],
+    )
+    .await;
+    assert_eq!(response.text().await.unwrap(), "user_alice|user_alice");
+}
+
+#[tokio::test]
 async fn client_sent_user_id_header_is_removed() {
     let base = api(layer()).await;
     let response = get_with(&base, "/public-headers", &[("x-user-id", "user_evil")]).await;

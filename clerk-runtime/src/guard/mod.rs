@@ -32,7 +32,7 @@ use crate::extract::{USER_ID_HEADER, UserId};
 use crate::policy::{Accepts, Policy, Protection, Rule, Verdict};
 use crate::ratelimit::{RateLimit, RateLimitRejection, RouteLimiter};
 use crate::reason;
-use crate::response::{AuthRejection, RejectionKind, renders_as_page};
+use crate::response::{AuthRejection, RejectionKind};
 
 mod state;
 
@@ -53,7 +53,7 @@ pub trait PolicySource: Send + Sync + 'static {
 ///
 /// On success for a signed-in session it inserts [`UserId`] into the request
 /// extensions (issue 3: the user id reaches downstream code as an extension)
-/// and sets the `x-user-id` header on API (non-page) requests.
+/// and sets the `x-user-id` header, on API and page requests alike.
 pub struct Guard<P>(PhantomData<fn() -> P>);
 
 impl<P> fmt::Debug for Guard<P> {
@@ -267,13 +267,14 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
     if protection.allow_pending {
         parts.extensions.insert(PendingAllowed);
     }
-    if !renders_as_page(parts) {
-        match auth.user_id_header() {
-            Some(value) => {
-                parts.headers.insert(USER_ID_HEADER, value);
-            }
-            None => tracing::warn!("user id is not a valid header value; x-user-id not set"),
+    // On every admitted request, pages too: the layer has removed any
+    // client-sent value, so deciding page or API here would only cost a
+    // header parse per request (issue 19's profile).
+    match auth.user_id_header() {
+        Some(value) => {
+            parts.headers.insert(USER_ID_HEADER, value);
         }
+        None => tracing::warn!("user id is not a valid header value; x-user-id not set"),
     }
     parts.extensions.insert(UserId(auth));
     Ok(())

@@ -19,19 +19,6 @@ use crate::policy::admit_session;
 use crate::reason;
 use crate::state::AuthState;
 
-/// Whether a rejection of this request would render as a page (redirect)
-/// rather than a JSON API error.
-pub(crate) fn renders_as_page(parts: &Parts) -> bool {
-    parts
-        .extensions
-        .get::<LayerContext>()
-        .is_some_and(|context| {
-            context
-                .responses()
-                .renders_as_page(&parts.headers, is_page_request)
-        })
-}
-
 /// What went wrong, independent of how it is rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
