@@ -11,6 +11,8 @@
 # ratios it prints are of the same pairs.
 #
 # Usage: scripts/instrbench.sh   (MODES="bare raw clerk-cached clerk-cold example-public example-protected" DURATION=10)
+# KEEP=<dir> keeps each mode's profile as <dir>/<mode>.callgrind, for
+# `callgrind_annotate --inclusive=yes` (where the instructions of a mode go).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,6 +90,7 @@ for mode in $MODES; do
   # The dump after zeroing is `<out>.1` (`<out>` itself is written at exit);
   # its `summary:` line is Ir.
   ir=$(awk '/^summary:/ { print $2 }' "$out.1")
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$out.1" "$KEEP/$mode.callgrind"; fi
   IR[$mode]=$(awk -v ir="$ir" -v n="$requests" 'BEGIN { printf "%.0f", ir / n }')
   printf '  %-18s %9s instructions/request (%s requests)\n' "$mode" "${IR[$mode]}" "$requests" >&2
 done

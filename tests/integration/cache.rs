@@ -307,6 +307,9 @@ mod typed_claims {
         counted!(Probe, PROBES);
         counted!(Other, OTHERS);
 
+        assert!(Kept::kept_with_token() && !Fresh::kept_with_token());
+        assert!(!Probe::kept_with_token(), "a hand-written impl is not kept");
+
         let auth = cached_auth("sess_typed_4").await;
         assert_eq!(Kept::from_session(&auth).unwrap().tenant, "acme");
         auth.claims_as::<Probe>().unwrap();

@@ -90,6 +90,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
                 use #runtime::__private::{ReadFresh as _, ReadKept as _};
                 (&#runtime::__private::ClaimsProbe::<Self>::NEW).read(auth)
             }
+            fn kept_with_token() -> bool {
+                #[allow(unused_imports)]
+                use #runtime::__private::{ReadFresh as _, ReadKept as _};
+                (&#runtime::__private::ClaimsProbe::<Self>::NEW).kept()
+            }
         }
         #errors
     }

@@ -140,6 +140,16 @@ pub trait FromClaims: Sized + Send + Sync + 'static {
     fn from_session(auth: &Auth) -> Result<Self, ClaimError> {
         Self::from_claims(auth.claims())
     }
+
+    /// Whether [`from_session`](Self::from_session) reads the value kept with
+    /// the token ([`Auth::claims_as`]). Then `#[claims(T)]`'s guard only checks
+    /// the kept outcome and the `Claims<T>` extractor reads it again, instead
+    /// of the guard handing a decoded value over. `#[derive(Claims)]` sets it
+    /// with `from_session`; not part of the API.
+    #[doc(hidden)]
+    fn kept_with_token() -> bool {
+        false
+    }
 }
 
 /// How `#[derive(Claims)]` picks [`Auth::claims_as`] for a `Clone` type and
@@ -163,12 +173,17 @@ pub trait ReadKept {
     type Value;
     /// Reads the kept value.
     fn read(&self, auth: &Auth) -> Result<Self::Value, ClaimError>;
+    /// True: [`ReadKept::read`] reads the value kept with the token.
+    fn kept(&self) -> bool;
 }
 
 impl<T: FromClaims + Clone> ReadKept for ClaimsProbe<T> {
     type Value = T;
     fn read(&self, auth: &Auth) -> Result<T, ClaimError> {
         auth.claims_as()
+    }
+    fn kept(&self) -> bool {
+        true
     }
 }
 
@@ -179,12 +194,17 @@ pub trait ReadFresh {
     type Value;
     /// Decodes the value.
     fn read(&self, auth: &Auth) -> Result<Self::Value, ClaimError>;
+    /// False: [`ReadFresh::read`] decodes at every call.
+    fn kept(&self) -> bool;
 }
 
 impl<T: FromClaims> ReadFresh for &ClaimsProbe<T> {
     type Value = T;
     fn read(&self, auth: &Auth) -> Result<T, ClaimError> {
         T::from_claims(auth.claims())
+    }
+    fn kept(&self) -> bool {
+        false
     }
 }
 

@@ -327,14 +327,29 @@ impl Auth {
     /// }
     /// ```
     pub fn claims_as<T: FromClaims + Clone>(&self) -> Result<T, ClaimError> {
-        let kept = self
-            .0
-            .typed
-            .get_or_init(|| Box::new(T::from_claims(self.claims())));
-        match kept.downcast_ref::<Result<T, ClaimError>>() {
+        match self.kept::<T>() {
             Some(outcome) => outcome.clone(),
             None => T::from_claims(self.claims()),
         }
+    }
+
+    /// Whether the claims read as `T`, by the outcome [`Auth::claims_as`]
+    /// keeps (nothing is cloned): `#[claims(T)]`'s check of a kept type.
+    pub(crate) fn check_claims_as<T: FromClaims>(&self) -> Result<(), ClaimError> {
+        match self.kept::<T>() {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(error)) => Err(error.clone()),
+            None => T::from_claims(self.claims()).map(drop),
+        }
+    }
+
+    /// The outcome kept for `T`, decoded on the first call; `None` when
+    /// another type holds the token's one slot.
+    fn kept<T: FromClaims>(&self) -> Option<&Result<T, ClaimError>> {
+        self.0
+            .typed
+            .get_or_init(|| Box::new(T::from_claims(self.claims())))
+            .downcast_ref()
     }
 }
 

@@ -132,7 +132,9 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeAuth {
 /// naming the claim when they do not fit.
 ///
 /// With `#[claims(T)]` on the handler the value was read before any other
-/// extractor ran and is taken from there; otherwise it is read here.
+/// extractor ran and is taken from there (a `#[derive(Claims, Clone)]` type
+/// is read again from the value kept with the token); otherwise it is read
+/// here.
 #[derive(Debug, Clone)]
 pub struct Claims<T>(pub T);
 
@@ -144,7 +146,10 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(value) = LayerContext::of(&parts.extensions).and_then(LayerContext::take_claims)
+        // A kept type's guard hands nothing over (see `ClaimsGuard`).
+        if !T::kept_with_token()
+            && let Some(value) =
+                LayerContext::of(&parts.extensions).and_then(LayerContext::take_claims)
         {
             return Ok(Claims(value));
         }

@@ -53,6 +53,14 @@ pub(crate) fn claims_from_session<T: FromClaims>(parts: &Parts) -> Result<T, Aut
     T::from_session(&auth).map_err(|error| claim_rejection(&error, parts))
 }
 
+/// Whether the signed-in session's claims read as `T`, by the outcome kept
+/// with the token ([`FromClaims::kept_with_token`] types).
+pub(crate) fn check_kept_claims<T: FromClaims>(parts: &Parts) -> Result<(), AuthRejection> {
+    let auth = handler_session(parts)?;
+    auth.check_claims_as::<T>()
+        .map_err(|error| claim_rejection(&error, parts))
+}
+
 fn claim_rejection(error: &ClaimError, parts: &Parts) -> AuthRejection {
     let claim = match error {
         ClaimError::Missing { claim } | ClaimError::Invalid { claim, .. } => claim.clone(),

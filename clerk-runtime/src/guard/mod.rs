@@ -27,7 +27,9 @@ use http::request::Parts;
 
 use crate::auth::{Auth, FromClaims};
 use crate::context::LayerContext;
-use crate::extract::session::{PendingAllowed, claims_from_session, signed_in_session};
+use crate::extract::session::{
+    PendingAllowed, check_kept_claims, claims_from_session, signed_in_session,
+};
 use crate::extract::{USER_ID_HEADER, UserId};
 use crate::policy::{Accepts, Policy, Protection, Rule, Verdict};
 use crate::ratelimit::{RateLimit, RateLimitRejection, RouteLimiter};
@@ -390,6 +392,11 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if T::kept_with_token() {
+            // The extractor reads the kept value again: nothing to hand over.
+            check_kept_claims::<T>(parts)?;
+            return Ok(ClaimsGuard(PhantomData));
+        }
         let value = claims_from_session::<T>(parts)?;
         // Without a layer `claims_from_session` has already refused.
         if let Some(context) = LayerContext::of(&parts.extensions) {
