@@ -13,7 +13,9 @@ alone, and `manual-N` against `axum-N` the runtime's.
 DEPS_DEBUG=line-tables-only (or any `debug` value) gives every app the same
 `[profile.dev.package."*"]` with that debug level for its dependencies: the
 README's tip for a faster link, measured apart (use another OUT, since the
-dependencies rebuild).
+dependencies rebuild). SPLIT_DEBUGINFO=unpacked gives every app
+`[profile.dev] split-debuginfo = "unpacked"`: full debug info, kept in
+`.dwo` files beside the objects instead of going through the linker.
 """
 import os
 import sys
@@ -39,10 +41,14 @@ tokio = {{ version = "1", features = ["rt-multi-thread", "macros", "sync", "time
 
 
 def deps_profile():
+    out = ""
+    split = os.environ.get("SPLIT_DEBUGINFO")
+    if split:
+        out += f'\n[profile.dev]\nsplit-debuginfo = "{split}"\n'
     debug = os.environ.get("DEPS_DEBUG")
-    if not debug:
-        return ""
-    return f'\n[profile.dev.package."*"]\ndebug = "{debug}"\n'
+    if debug:
+        out += f'\n[profile.dev.package."*"]\ndebug = "{debug}"\n'
+    return out
 
 
 def clerk_main(n):

@@ -88,6 +88,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
         if let Some(machine) = parts.extensions.get::<MachineAuth>() {
             return Ok(Self::Machine(machine.clone()));
         }
-        handler_session(parts).map(Self::Session)
+        handler_session(parts).map(|auth| Self::Session(auth.clone()))
     }
 }

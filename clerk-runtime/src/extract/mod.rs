@@ -35,7 +35,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        handler_session(parts)
+        handler_session(parts).cloned()
     }
 }
 

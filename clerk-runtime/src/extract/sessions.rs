@@ -173,7 +173,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Sessions {
     type Rejection = SessionsRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let auth = handler_session(parts)?;
+        let auth = handler_session(parts)?.clone();
         let Some(session_id) = auth.session_id().map(Box::from) else {
             // Only a verifier configured for template tokens lets one through.
             let kind = RejectionKind::Unauthenticated {

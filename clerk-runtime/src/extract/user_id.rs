@@ -56,6 +56,6 @@ impl<S: Send + Sync> FromRequestParts<S> for UserId {
         if let Some(id) = parts.extensions.get::<UserId>() {
             return Ok(id.clone());
         }
-        handler_session(parts).map(UserId)
+        handler_session(parts).map(|auth| UserId(auth.clone()))
     }
 }

@@ -257,7 +257,7 @@ pub fn authorize(parts: &mut Parts, policy: &Policy) -> Result<(), AuthRejection
     };
     let settings = LayerContext::of(&parts.extensions).and_then(LayerContext::settings);
     let protection = settings.map_or(*protection, |s| s.adjust(*protection));
-    let auth = signed_in_session(parts)?;
+    let auth = signed_in_session(parts)?.clone();
     check_protection(&Policy::Protected(protection), &auth)
         .map_err(|kind| AuthRejection::new(kind, parts))?;
     if settings.is_some_and(|s| !s.fresh_enough(&protection.rule, &auth)) {
