@@ -16,12 +16,18 @@ README's tip for a faster link, measured apart (use another OUT, since the
 dependencies rebuild). SPLIT_DEBUGINFO=unpacked gives every app
 `[profile.dev] split-debuginfo = "unpacked"`: full debug info, kept in
 `.dwo` files beside the objects instead of going through the linker.
+BODY_STMTS=n pads every handler's body with n statements.
 """
 import os
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PERMISSIONS = 50
+# BODY_STMTS=n: n more statements at the start of every handler's body (default 0), for
+# handlers of a more realistic size: the macros keep bodies as tokens, rustc compiles them.
+PAD = "".join(
+    f"let _ = ::std::hint::black_box({k}u64); " for k in range(int(os.environ.get("BODY_STMTS", "0")))
+)
 
 
 def cargo_toml(name):
@@ -56,11 +62,11 @@ def clerk_main(n):
     out = ["use clerk_runtime::prelude::*;", "", f"catalog! {{ permissions: [{perms}] }}", ""]
     for i in range(n):
         if i % 4 == 0:
-            out += ["#[public]", f"async fn h{i}() -> &'static str {{ \"h{i}\" }}", ""]
+            out += ["#[public]", f"async fn h{i}() -> &'static str {{ {PAD}\"h{i}\" }}", ""]
         else:
             out += [
                 f'#[protect(permission = "org:p{i % PERMISSIONS}:read")]',
-                f"async fn h{i}(auth: Auth) -> String {{ auth.user_id().to_owned() }}",
+                f"async fn h{i}(auth: Auth) -> String {{ {PAD}auth.user_id().to_owned() }}",
                 "",
             ]
     rows = "\n".join(f'        GET "/h{i}" => h{i},' for i in range(n))
@@ -81,11 +87,11 @@ def axum_main(n):
     out = ["use axum::Router;", "use axum::routing::get;", ""]
     for i in range(n):
         if i % 4 == 0:
-            out += [f"async fn h{i}() -> &'static str {{ \"h{i}\" }}", ""]
+            out += [f"async fn h{i}() -> &'static str {{ {PAD}\"h{i}\" }}", ""]
         else:
             # The same work without the guard: read a header, return a String.
             out += [
-                f"async fn h{i}(headers: axum::http::HeaderMap) -> String {{",
+                f"async fn h{i}(headers: axum::http::HeaderMap) -> String {{ {PAD}",
                 '    headers.get("x-user").map(|v| v.to_str().unwrap_or("").to_owned()).unwrap_or_default()',
                 "}",
                 "",
@@ -104,10 +110,10 @@ def manual_main(n):
     ]
     for i in range(n):
         if i % 4 == 0:
-            out += [f"async fn h{i}() -> &'static str {{ \"h{i}\" }}", ""]
+            out += [f"async fn h{i}() -> &'static str {{ {PAD}\"h{i}\" }}", ""]
         else:
             out += [
-                f"async fn h{i}(auth: Auth) -> Result<String, StatusCode> {{",
+                f"async fn h{i}(auth: Auth) -> Result<String, StatusCode> {{ {PAD}",
                 f'    if !auth.has(Check::Permission("org:p{i % PERMISSIONS}:read")) {{',
                 "        return Err(StatusCode::FORBIDDEN);",
                 "    }",

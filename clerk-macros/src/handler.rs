@@ -3,9 +3,10 @@
 //! parameters. On an error the user's item is emitted unchanged next to the
 //! error (tokio-macros' `token_stream_with_error`), so the IDE keeps working.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote};
-use syn::{Attribute, FnArg, Ident, ItemFn, Type};
+use syn::parse::Parser;
+use syn::{Attribute, FnArg, Ident, ItemFn, Signature, Type, Visibility};
 
 use crate::ctxt::Ctxt;
 use crate::krate::Runtime;
@@ -36,8 +37,37 @@ impl Marker {
 }
 
 /// The item under the attribute, or the tokens to emit when it is not a fn.
+///
+/// The body is kept as the tokens it was written in: the macros read only
+/// the signature, and a handler's body is most of its tokens (issue 19:
+/// expansion time per handler). It is the item's last token tree, split
+/// off before syn sees the item, so its tokens are neither copied into
+/// syn's buffer nor collected again; it is re-emitted verbatim, so rustc
+/// reports its errors (inner attributes, `#![allow(..)]`, stay in it).
 pub(crate) fn parse_fn(item: TokenStream, marker: Marker) -> Result<ItemFn, TokenStream> {
-    syn::parse::Parser::parse2(parse_shallow, item.clone()).map_err(|error| {
+    let mut head: Vec<TokenTree> = item.clone().into_iter().collect();
+    let parsed = match head.pop() {
+        Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => {
+            Parser::parse2(parse_head, head.into_iter().collect()).map(|(attrs, vis, sig)| {
+                let block = syn::Block {
+                    brace_token: syn::token::Brace(body.delim_span()),
+                    stmts: vec![syn::Stmt::Item(syn::Item::Verbatim(body.stream()))],
+                };
+                ItemFn {
+                    attrs,
+                    vis,
+                    sig,
+                    block: Box::new(block),
+                }
+            })
+        }
+        // No body: not a fn. syn's error on the whole item says where.
+        _ => match Parser::parse2(parse_head, item.clone()) {
+            Ok(_) => Err(syn::Error::new(Span::call_site(), "expected a fn body")),
+            Err(error) => Err(error),
+        },
+    };
+    parsed.map_err(|error| {
         let message = format!(
             "#[{}] goes on an async fn handler, e.g. `async fn handler(auth: Auth) -> String`",
             marker.name()
@@ -47,24 +77,12 @@ pub(crate) fn parse_fn(item: TokenStream, marker: Marker) -> Result<ItemFn, Toke
     })
 }
 
-/// An `ItemFn` whose body is kept as the tokens it was written in, not
-/// parsed into statements: the macros read only the signature, and a
-/// handler's body is most of its tokens (issue 19: expansion time per
-/// handler). The body is re-emitted verbatim, so rustc reports its errors.
-fn parse_shallow(input: syn::parse::ParseStream<'_>) -> syn::Result<ItemFn> {
+/// A fn item's attributes, visibility and signature: all of it but the body.
+fn parse_head(
+    input: syn::parse::ParseStream<'_>,
+) -> syn::Result<(Vec<Attribute>, Visibility, Signature)> {
     let attrs = input.call(Attribute::parse_outer)?;
-    let vis = input.parse()?;
-    let sig = input.parse()?;
-    let body;
-    let brace_token = syn::braced!(body in input);
-    // Inner attributes (`#![allow(..)]`) stay in the verbatim body.
-    let stmts = vec![syn::Stmt::Item(syn::Item::Verbatim(body.parse()?))];
-    Ok(ItemFn {
-        attrs,
-        vis,
-        sig,
-        block: Box::new(syn::Block { brace_token, stmts }),
-    })
+    Ok((attrs, input.parse()?, input.parse()?))
 }
 
 /// Errors followed by the user's item.
