@@ -16,6 +16,8 @@ README's tip for a faster link, measured apart (use another OUT, since the
 dependencies rebuild). SPLIT_DEBUGINFO=unpacked gives every app
 `[profile.dev] split-debuginfo = "unpacked"`: full debug info, kept in
 `.dwo` files beside the objects instead of going through the linker.
+BUILD_OVERRIDE_OPT=3 gives every app `[profile.dev.build-override] opt-level = 3`:
+proc macros (and syn, quote, build scripts) built optimised, as they run on every rebuild.
 BODY_STMTS=n pads every handler's body with n statements.
 """
 import os
@@ -51,6 +53,9 @@ def deps_profile():
     split = os.environ.get("SPLIT_DEBUGINFO")
     if split:
         out += f'\n[profile.dev]\nsplit-debuginfo = "{split}"\n'
+    build_opt = os.environ.get("BUILD_OVERRIDE_OPT")
+    if build_opt:
+        out += f"\n[profile.dev.build-override]\nopt-level = {build_opt}\n"
     debug = os.environ.get("DEPS_DEBUG")
     if debug:
         out += f'\n[profile.dev.package."*"]\ndebug = "{debug}"\n'
