@@ -43,13 +43,11 @@
 //!
 //! Reading source is best effort, so it is backed by the compiler:
 //! - **Backstop.** For every name, `#[protect]` also emits
-//!   `const _: () = ::clerk_runtime::__private::catalog_check::assert_permission(&crate::__CLERK_CATALOG, "org:data:read", 3);`
+//!   `const _: () = ::clerk_runtime::__private::catalog_check::assert_permission(&crate::__CLERK_CATALOG, "org:data:read");`
 //!   against the hidden `__CLERK_CATALOG` that `catalog!` emits beside
 //!   `CATALOG`. A name the catalog does not declare fails const
 //!   evaluation, with a did-you-mean, wherever the scan could not read it
-//!   (another crate, a `#[path]` module, no source file). The `3` is where
-//!   the scan found the name, compared first so the build pays one
-//!   comparison a name; a name not there gets the whole check. The module is
+//!   (another crate, a `#[path]` module, no source file). The module is
 //!   named from the file the catalog was found in (`src/main.rs` is
 //!   `crate`, `src/api.rs` is `crate::api`, `src/lib.rs` seen from a
 //!   binary of the package is `::<package>`).

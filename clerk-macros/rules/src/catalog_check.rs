@@ -6,16 +6,14 @@
 //!
 //! ```ignore
 //! const _: () = ::clerk_runtime::__private::catalog_check::assert_permission(
-//!     &crate::__CLERK_CATALOG, "org:data:read", 3);
+//!     &crate::__CLERK_CATALOG, "org:data:read");
 //! ```
 //!
 //! against the [`CatalogNames`] that `catalog!` expands to next to
 //! `CATALOG`. A name the catalog does not declare fails const evaluation,
-//! and so the build, with the same message the macro gives. The last
-//! argument is where the scan found the name in its list ([`NOT_SCANNED`]
-//! when it read no catalog): see [`assert_declared`].
+//! and so the build, with the same message the macro gives.
 
-use crate::names::{Kind, did_you_mean, is_declared, names_match};
+use crate::names::{Kind, did_you_mean, is_declared};
 
 /// The names one `catalog!` declares, as generated code writes them.
 ///
@@ -39,56 +37,42 @@ impl CatalogNames {
 
 /// Fails const evaluation unless `name` is a role `catalog` declares.
 #[track_caller]
-pub const fn assert_role(catalog: &CatalogNames, name: &str, at: usize) {
-    assert_declared(catalog, Kind::Role, name, at)
+pub const fn assert_role(catalog: &CatalogNames, name: &str) {
+    assert_declared(catalog, Kind::Role, name)
 }
 
 /// Fails const evaluation unless `name` is a permission `catalog` declares.
 #[track_caller]
-pub const fn assert_permission(catalog: &CatalogNames, name: &str, at: usize) {
-    assert_declared(catalog, Kind::Permission, name, at)
+pub const fn assert_permission(catalog: &CatalogNames, name: &str) {
+    assert_declared(catalog, Kind::Permission, name)
 }
 
 /// Fails const evaluation unless `name` is a feature `catalog` declares.
 #[track_caller]
-pub const fn assert_feature(catalog: &CatalogNames, name: &str, at: usize) {
-    assert_declared(catalog, Kind::Feature, name, at)
+pub const fn assert_feature(catalog: &CatalogNames, name: &str) {
+    assert_declared(catalog, Kind::Feature, name)
 }
 
 /// Fails const evaluation unless `name` is a plan `catalog` declares.
 #[track_caller]
-pub const fn assert_plan(catalog: &CatalogNames, name: &str, at: usize) {
-    assert_declared(catalog, Kind::Plan, name, at)
+pub const fn assert_plan(catalog: &CatalogNames, name: &str) {
+    assert_declared(catalog, Kind::Plan, name)
 }
 
 /// Fails const evaluation unless `name` is a scope `catalog` declares.
 #[track_caller]
-pub const fn assert_scope(catalog: &CatalogNames, name: &str, at: usize) {
-    assert_declared(catalog, Kind::Scope, name, at)
+pub const fn assert_scope(catalog: &CatalogNames, name: &str) {
+    assert_declared(catalog, Kind::Scope, name)
 }
-
-/// The `at` of a name the scan did not find in a catalog it read (the
-/// catalog was named by path, or is in another crate).
-pub const NOT_SCANNED: usize = usize::MAX;
 
 /// Fails const evaluation unless `catalog` declares `name` of `kind`, or
 /// declares no list of that kind (then only the name's shape is checked,
 /// which the macro has done).
-///
-/// `at` is where `#[protect]`'s scan found the name in the list it read,
-/// and is compared first: one comparison a name instead of a walk of the
-/// list, which const evaluation interprets slowly (~0.4 M instructions a
-/// name against a list of 50, `bench/compile/README.md`). It is only a
-/// hint: a name that is not at `at` (the compiled catalog is not the one
-/// the scan read, or `at` is [`NOT_SCANNED`]) gets the whole check.
 #[track_caller]
-pub const fn assert_declared(catalog: &CatalogNames, kind: Kind, name: &str, at: usize) {
+pub const fn assert_declared(catalog: &CatalogNames, kind: Kind, name: &str) {
     let Some(known) = catalog.list(kind) else {
         return;
     };
-    if at < known.len() && names_match(kind, name, known[at]) {
-        return;
-    }
     if is_declared(kind, name, known) {
         return;
     }
@@ -213,7 +197,7 @@ mod tests {
     };
 
     fn message_of(kind: Kind, name: &str) -> Option<String> {
-        std::panic::catch_unwind(|| assert_declared(&CATALOG, kind, name, NOT_SCANNED))
+        std::panic::catch_unwind(|| assert_declared(&CATALOG, kind, name))
             .err()
             .map(|panic| match panic.downcast::<String>() {
                 Ok(text) => *text,
@@ -226,28 +210,13 @@ mod tests {
 
     #[test]
     fn declared_names_pass() {
-        assert_permission(&CATALOG, "org:data:read", NOT_SCANNED);
-        assert_permission(&CATALOG, "org:data:write", 1);
-        assert_role(&CATALOG, "org:admin", 0);
-    }
-
-    /// The index is a hint: a wrong one (the scan read another catalog)
-    /// neither refuses a declared name nor admits an undeclared one.
-    #[test]
-    fn a_wrong_index_gets_the_whole_check() {
-        assert_permission(&CATALOG, "org:data:write", 0);
-        assert_permission(&CATALOG, "org:data:read", 7);
-        for at in [0, 1, 2, NOT_SCANNED] {
-            let refused = std::panic::catch_unwind(|| {
-                assert_permission(&CATALOG, "org:data:delete", at);
-            });
-            assert!(refused.is_err(), "org:data:delete admitted at {at}");
-        }
+        assert_permission(&CATALOG, "org:data:read");
+        assert_role(&CATALOG, "org:admin");
     }
 
     #[test]
     fn a_list_left_out_is_not_checked() {
-        assert_feature(&CATALOG, "o:anything", NOT_SCANNED);
+        assert_feature(&CATALOG, "o:anything");
     }
 
     #[test]

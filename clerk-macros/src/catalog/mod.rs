@@ -76,22 +76,17 @@ pub(crate) fn check_shape_of(cx: &mut Ctxt, kind: Kind, lit: &LitStr) -> bool {
 
 /// Checks that a well-shaped name is in the catalog, when the app declared
 /// that list. The error points at the literal, with a did-you-mean and
-/// where the catalog is ([`Declared::Unknown`]).
-pub(crate) fn check_declared(
-    cx: &mut Ctxt,
-    kind: Kind,
-    lit: &LitStr,
-    catalog: &Catalog,
-) -> Declared {
+/// where the catalog is; `false` when it was reported.
+pub(crate) fn check_declared(cx: &mut Ctxt, kind: Kind, lit: &LitStr, catalog: &Catalog) -> bool {
     let value = lit.value();
     let Some(known) = catalog.list(kind) else {
-        return Declared::NotListed;
+        return true;
     };
-    if let Some(index) = known
+    if known
         .iter()
-        .position(|declared| names_match(kind, &value, declared))
+        .any(|declared| names_match(kind, &value, declared))
     {
-        return Declared::At(index);
+        return true;
     }
     let what = kind.singular();
     let mut message = format!("unknown {what} \"{value}\"");
@@ -116,18 +111,7 @@ pub(crate) fn check_declared(
         catalog.origin
     ));
     cx.error_spanned_by(lit, message);
-    Declared::Unknown
-}
-
-/// What [`check_declared`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Declared {
-    /// Declared, at this index of its kind's list (the backstop's hint).
-    At(usize),
-    /// The catalog declares no list of the name's kind: shape only.
-    NotListed,
-    /// Not declared; the error is reported at the literal.
-    Unknown,
+    false
 }
 
 /// Why `org:sys_...` cannot protect a route.
@@ -174,29 +158,6 @@ mod tests {
             "unknown permission \"org:data:reed\": did you mean \"org:data:read\"?\n\
              note: known permissions are declared in `catalog!` at src/main.rs:4; add it there if it is new"
         );
-    }
-
-    /// The backstop's hint is the name's index in the list as `catalog!`
-    /// emits it: the declared order, one list per kind.
-    #[test]
-    fn a_declared_name_is_found_at_its_index_in_its_list() {
-        let catalog = catalog(quote::quote!(
-            roles: ["org:admin"],
-            permissions: ["org:data:read", "org:data:write"],
-        ));
-        let mut cx = Ctxt::new();
-        let lit = |value| LitStr::new(value, proc_macro2::Span::call_site());
-        let found = |cx: &mut Ctxt, kind, value| check_declared(cx, kind, &lit(value), &catalog);
-        assert_eq!(
-            found(&mut cx, Kind::Permission, "org:data:write"),
-            Declared::At(1)
-        );
-        assert_eq!(found(&mut cx, Kind::Role, "org:admin"), Declared::At(0));
-        assert_eq!(
-            found(&mut cx, Kind::Feature, "o:export"),
-            Declared::NotListed
-        );
-        assert!(cx.finish().is_ok());
     }
 
     #[test]

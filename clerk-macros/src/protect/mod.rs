@@ -3,10 +3,10 @@
 
 mod args;
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
-use crate::catalog::{Declared, Kind, Lookup, check_declared, locate};
+use crate::catalog::{Kind, Lookup, check_declared, locate};
 use crate::ctxt::Ctxt;
 use crate::handler::{self, Marker};
 use crate::krate::{Runtime, respan};
@@ -60,7 +60,7 @@ fn check_catalog(cx: &mut Ctxt, args: &Args, runtime: &Runtime) -> TokenStream {
         CatalogChoice::Path(path) => (quote!(#path::__CLERK_CATALOG), Vec::new(), None),
         CatalogChoice::Scan => match locate() {
             Lookup::Found(located) => {
-                let checked: Option<Vec<Declared>> = located.catalog.as_ref().map(|catalog| {
+                let checked: Option<Vec<bool>> = located.catalog.as_ref().map(|catalog| {
                     args.names
                         .iter()
                         .map(|(kind, lit)| check_declared(cx, *kind, lit, catalog))
@@ -79,18 +79,10 @@ fn check_catalog(cx: &mut Ctxt, args: &Args, runtime: &Runtime) -> TokenStream {
         .iter()
         .enumerate()
         .filter_map(|(index, (kind, lit))| {
-            let found = checked.as_ref().map(|checked| checked[index]);
-            let at = match found {
-                // Already reported at the literal by the scan: one error a name.
-                Some(Declared::Unknown) => return None,
-                Some(Declared::At(at)) => {
-                    let at = Literal::usize_unsuffixed(at);
-                    quote!(#at)
-                }
-                Some(Declared::NotListed) | None => {
-                    quote!(#runtime::__private::catalog_check::NOT_SCANNED)
-                }
-            };
+            // Already reported at the literal by the scan: one error a name.
+            if checked.as_ref().is_some_and(|ok| !ok[index]) {
+                return None;
+            }
             let check = match kind {
                 Kind::Role => quote!(assert_role),
                 Kind::Permission => quote!(assert_permission),
@@ -104,7 +96,7 @@ fn check_catalog(cx: &mut Ctxt, args: &Args, runtime: &Runtime) -> TokenStream {
             let runtime = runtime.spanned(span);
             let names_const = respan(names_const.clone(), span);
             Some(quote_spanned! {span=>
-                const _: () = #runtime::__private::catalog_check::#check(&#names_const, #lit, #at);
+                const _: () = #runtime::__private::catalog_check::#check(&#names_const, #lit);
             })
         });
     let includes = files.iter().filter_map(|file| file.to_str()).map(|file| {
