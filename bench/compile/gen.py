@@ -45,10 +45,10 @@ axum = "0.8"
 tokio = {{ version = "1", features = ["rt-multi-thread", "macros", "sync", "time", "net", "io-util"] }}
 
 [workspace]
-""" + deps_profile()
+""" + profile_sections()
 
 
-def deps_profile():
+def profile_sections():
     out = ""
     split = os.environ.get("SPLIT_DEBUGINFO")
     if split:
