@@ -101,7 +101,7 @@ pub async fn dashboard(auth: Auth, State(state): State<AppState>) -> Html<String
                     @if let Some(org) = org { (org.permissions().collect::<Vec<_>>().join(", ")) } @else { "-" }
                 }
                 dt { "Features" } dd {
-                    (auth.features().iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "))
+                    (auth.features().map(|f| f.to_string()).collect::<Vec<_>>().join(", "))
                 }
             }
             @if may_open(&auth, "/admin") {

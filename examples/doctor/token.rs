@@ -449,11 +449,11 @@ fn claim_lines(auth: &Auth, payload: &Map<String, Value>, now: i64) -> Vec<Check
     }
     lines.push(Check::info(
         "  features",
-        list(auth.features().iter().map(ToString::to_string)),
+        list(auth.features().map(|f| f.to_string())),
     ));
     lines.push(Check::info(
         "  plans",
-        list(auth.plans().iter().map(ToString::to_string)),
+        list(auth.plans().map(|p| p.to_string())),
     ));
     if let Some([first, second]) = auth.factor_verification_age() {
         lines.push(Check::info(

@@ -95,8 +95,12 @@ impl Auth {
         match check {
             Check::Role(role) => self.has_role(role),
             Check::Permission(permission) => self.has_permission(permission),
-            Check::Feature(feature) => self.0.features.as_ref().is_some_and(|f| f.grants(feature)),
-            Check::Plan(plan) => self.0.plans.as_ref().is_some_and(|p| p.grants(plan)),
+            Check::Feature(feature) => self
+                .entitlements(self.0.features)
+                .is_some_and(|f| f.grants(feature)),
+            Check::Plan(plan) => self
+                .entitlements(self.0.plans)
+                .is_some_and(|p| p.grants(plan)),
             Check::Reverification(requirement) => self.is_fresh(requirement),
         }
     }
@@ -111,9 +115,7 @@ impl Auth {
         if is_system_permission(permission) {
             return false;
         }
-        self.0
-            .org
-            .as_ref()
+        self.org()
             .is_some_and(|org| org.holds_prefixed(normalize_org_key(permission)))
     }
 

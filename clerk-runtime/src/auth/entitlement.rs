@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::text::{Span, Text};
+
 /// Who an entitlement belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
@@ -34,33 +36,34 @@ impl Scope {
     }
 }
 
-/// One feature or plan, e.g. `o:pro` → `{ scope: Org, name: "pro" }`.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Entitlement {
-    pub(crate) scope: Scope,
-    pub(crate) name: Box<str>,
+/// One feature or plan, e.g. `o:pro` → `{ scope: Org, name: "pro" }`,
+/// borrowed from its session.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Entitlement<'a> {
+    scope: Scope,
+    name: &'a str,
 }
 
-impl Entitlement {
+impl<'a> Entitlement<'a> {
     /// Who holds it.
     pub fn scope(&self) -> Scope {
         self.scope
     }
 
     /// Its name, without the scope.
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn name(&self) -> &'a str {
+        self.name
     }
 }
 
-impl fmt::Debug for Entitlement {
+impl fmt::Debug for Entitlement<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }
 }
 
 /// As the claim spells it: `o:pro`, `u:free`, `ou:reports`.
-impl fmt::Display for Entitlement {
+impl fmt::Display for Entitlement<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scope = match self.scope {
             Scope::User => "u",
@@ -71,59 +74,68 @@ impl fmt::Display for Entitlement {
     }
 }
 
-/// A parsed `fea` or `pla` claim.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Entitlements {
-    items: Box<[Entitlement]>,
+/// A `fea` or `pla` claim as the session keeps it: the claim's text, read
+/// entry by entry when asked. The lists are a few entries long; one string
+/// per entry cost a cold request an allocation each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EntitlementClaim {
+    text: Span,
     /// An element without a colon: Clerk's parser throws on it, so every
     /// check against this claim fails rather than guessing.
     malformed: bool,
 }
 
-impl Entitlements {
-    /// Parses `"scope:name,..."`, trimming each element. Elements with an
-    /// unknown scope are skipped, as Clerk does.
-    pub(crate) fn parse(claim: &str) -> Self {
-        // Sized up front, so boxing the slice does not reallocate.
-        let mut items = Vec::with_capacity(claim.bytes().filter(|&b| b == b',').count() + 1);
-        let mut malformed = false;
-        for part in split_ascii(claim, b',').map(str::trim) {
-            match part.bytes().position(|b| b == b':') {
-                Some(colon) => {
-                    if let Some(scope) = Scope::parse(&part[..colon]) {
-                        items.push(Entitlement {
-                            scope,
-                            name: part[colon + 1..].into(),
-                        });
-                    }
-                }
-                None => malformed = true,
-            }
-        }
+impl EntitlementClaim {
+    /// Keeps `claim` in `text`.
+    pub(crate) fn decode(claim: &str, text: &mut Text) -> Self {
         Self {
-            items: items.into_boxed_slice(),
-            malformed,
+            text: text.push(&[claim]),
+            malformed: Entitlements::parse(claim).malformed,
         }
     }
 
-    pub(crate) fn items(&self) -> &[Entitlement] {
-        &self.items
+    /// The claim, read from its session's `text`.
+    pub(crate) fn read(self, text: &Text) -> Entitlements<'_> {
+        Entitlements {
+            claim: text.get(self.text),
+            malformed: self.malformed,
+        }
+    }
+}
+
+/// A `fea` or `pla` claim's entries, read from the claim's text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entitlements<'a> {
+    claim: &'a str,
+    malformed: bool,
+}
+
+impl<'a> Entitlements<'a> {
+    /// `claim` as a token carries it, read in place.
+    pub(crate) fn parse(claim: &'a str) -> Self {
+        Self {
+            claim,
+            malformed: entries(claim).any(|e| e.is_none()),
+        }
+    }
+
+    /// The entries of `"scope:name,..."`, each trimmed, in claim order.
+    /// Elements with an unknown scope are skipped, as Clerk does.
+    pub(crate) fn items(self) -> impl Iterator<Item = Entitlement<'a>> {
+        entries(self.claim).flatten()
     }
 
     /// Names of organization entries (`o`, `ou`, `uo`), in claim order.
-    pub(crate) fn org_names(&self) -> impl Iterator<Item = &str> {
-        self.items
-            .iter()
-            .filter(|e| e.scope.is_org())
-            .map(|e| &*e.name)
+    pub(crate) fn org_names(self) -> impl Iterator<Item = &'a str> {
+        self.items().filter(|e| e.scope.is_org()).map(|e| e.name)
     }
 
     /// Clerk's feature/plan check: `scope:name` or bare `name`.
     ///
     /// Scope `o`/`org`/`organization` looks at organization entries,
     /// `u`/`user` at user entries, none at both; any other scope fails.
-    pub(crate) fn grants(&self, query: &str) -> bool {
-        if self.malformed || self.items.is_empty() {
+    pub(crate) fn grants(self, query: &str) -> bool {
+        if self.malformed {
             return false;
         }
         // Clerk splits the argument on every colon and keeps the first two parts.
@@ -138,10 +150,27 @@ impl Entitlements {
                 _ => return false,
             },
         };
-        self.items.iter().any(|e| {
-            &*e.name == name && ((want_org && e.scope.is_org()) || (want_user && e.scope.is_user()))
+        self.items().any(|e| {
+            e.name == name && ((want_org && e.scope.is_org()) || (want_user && e.scope.is_user()))
         })
     }
+}
+
+/// Each trimmed element of a claim, `None` for one without a colon;
+/// elements with an unknown scope are skipped.
+fn entries(claim: &str) -> impl Iterator<Item = Option<Entitlement<'_>>> {
+    split_ascii(claim, b',').filter_map(|part| {
+        let part = part.trim();
+        match part.bytes().position(|b| b == b':') {
+            Some(colon) => Scope::parse(&part[..colon]).map(|scope| {
+                Some(Entitlement {
+                    scope,
+                    name: &part[colon + 1..],
+                })
+            }),
+            None => Some(None),
+        }
+    })
 }
 
 /// `s.split(sep)` for an ASCII `sep`, as a plain byte loop: claim lists are

@@ -4,6 +4,7 @@ mod check;
 mod claims;
 mod entitlement;
 mod fresh;
+mod text;
 
 use std::any::Any;
 use std::fmt;
@@ -12,8 +13,9 @@ use std::sync::{Arc, OnceLock};
 pub use check::{Check, SYSTEM_PERMISSIONS, is_system_permission, normalize_org_key};
 pub use claims::{ClaimError, ClaimSet, ClaimsProbe, FromClaims, ReadFresh, ReadKept};
 pub use entitlement::{Entitlement, Scope};
-pub(crate) use entitlement::{Entitlements, split_ascii};
+pub(crate) use entitlement::{EntitlementClaim, Entitlements, split_ascii};
 pub use fresh::{FactorLevel, Reverification};
+pub(crate) use text::{Span, Text};
 
 use http::HeaderValue;
 
@@ -27,19 +29,22 @@ pub struct Auth(pub(crate) Arc<AuthData>);
 
 /// What a verified token says, decoded once; shared by every clone of [`Auth`].
 pub(crate) struct AuthData {
-    pub(crate) user_id: Box<str>,
-    pub(crate) session_id: Option<Box<str>>,
+    /// Every string of the session, end to end; the fields hold spans of
+    /// it, so decoding a token allocates once for all of them.
+    pub(crate) text: Text,
+    pub(crate) user_id: Span,
+    pub(crate) session_id: Option<Span>,
     pub(crate) status: SessionStatus,
-    pub(crate) org: Option<Organization>,
-    pub(crate) features: Option<Entitlements>,
-    pub(crate) plans: Option<Entitlements>,
-    pub(crate) actor: Option<Actor>,
+    pub(crate) org: Option<OrgClaims>,
+    pub(crate) features: Option<EntitlementClaim>,
+    pub(crate) plans: Option<EntitlementClaim>,
+    pub(crate) actor: Option<ActorClaims>,
     pub(crate) factor_ages: Option<[i64; 2]>,
     pub(crate) issued_at: Option<i64>,
     pub(crate) expires_at: i64,
     pub(crate) not_before: Option<i64>,
-    pub(crate) authorized_party: Option<Box<str>>,
-    pub(crate) issuer: Option<Box<str>>,
+    pub(crate) authorized_party: Option<Span>,
+    pub(crate) issuer: Option<Span>,
     pub(crate) version: TokenVersion,
     /// The decoded JSON payload, kept so custom claims cost nothing unless
     /// asked for. A `String`, not a `Box<str>`: base64 decoding leaves up to
@@ -86,44 +91,54 @@ pub enum TokenVersion {
     V2,
 }
 
-/// The session's active organization.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Organization {
-    pub(crate) id: Box<str>,
-    pub(crate) slug: Option<Box<str>>,
-    pub(crate) role: Option<Box<str>>,
-    /// A `Vec`, kept at the capacity decoding gave it: boxing would reallocate.
-    pub(crate) permissions: Vec<Box<str>>,
-    /// Indices into `permissions`, sorted by value, so a check is a binary search.
-    pub(crate) sorted: Box<[usize]>,
+/// The active organization as a session keeps it: spans of its text.
+pub(crate) struct OrgClaims {
+    pub(crate) id: Span,
+    pub(crate) slug: Option<Span>,
+    pub(crate) role: Option<Span>,
+    /// The permissions in token order, then the same again sorted by value
+    /// (a check is a binary search): one allocation for both.
+    pub(crate) permissions: Vec<Span>,
 }
 
-impl Organization {
+impl OrgClaims {
+    /// `permissions` (in token order) and their sorted copy, as kept.
     pub(crate) fn new(
-        id: Box<str>,
-        slug: Option<Box<str>>,
-        role: Option<Box<str>>,
-        permissions: Vec<Box<str>>,
+        id: Span,
+        slug: Option<Span>,
+        role: Option<Span>,
+        mut permissions: Vec<Span>,
+        text: &Text,
     ) -> Self {
-        let mut sorted: Vec<usize> = (0..permissions.len()).collect();
-        sorted.sort_unstable_by(|&a, &b| permissions[a].cmp(&permissions[b]));
+        let count = permissions.len();
+        permissions.reserve_exact(count);
+        permissions.extend_from_within(..);
+        permissions[count..].sort_unstable_by(|a, b| text.get(*a).cmp(text.get(*b)));
         Self {
             id,
             slug,
             role,
             permissions,
-            sorted: sorted.into_boxed_slice(),
         }
     }
+}
 
+/// The session's active organization.
+#[derive(Clone, Copy)]
+pub struct Organization<'a> {
+    text: &'a Text,
+    claims: &'a OrgClaims,
+}
+
+impl<'a> Organization<'a> {
     /// The organization id (`org_...`).
-    pub fn id(&self) -> &str {
-        &self.id
+    pub fn id(&self) -> &'a str {
+        self.text.get(self.claims.id)
     }
 
     /// The organization slug, when the token carries one.
-    pub fn slug(&self) -> Option<&str> {
-        self.slug.as_deref()
+    pub fn slug(&self) -> Option<&'a str> {
+        self.claims.slug.map(|s| self.text.get(s))
     }
 
     /// The member's role, always in `org:` form (`org:admin`), even for
@@ -131,58 +146,82 @@ impl Organization {
     ///
     /// `None` only for a malformed token with an organization but no role;
     /// role checks then fail.
-    pub fn role(&self) -> Option<&str> {
-        self.role.as_deref()
+    pub fn role(&self) -> Option<&'a str> {
+        self.claims.role.map(|s| self.text.get(s))
     }
 
     /// The member's permissions (`org:<feature>:<action>`), in token order.
     ///
     /// For v2 tokens these are decoded from `fea`/`per`/`fpm`.
-    pub fn permissions(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.permissions.iter().map(|p| &**p)
+    pub fn permissions(&self) -> impl ExactSizeIterator<Item = &'a str> + use<'a> {
+        let (in_order, _) = self.halves();
+        let text = self.text;
+        in_order.iter().map(move |s| text.get(*s))
     }
 
     /// Whether the permission list holds `org:` + `rest` exactly.
     pub(crate) fn holds_prefixed(&self, rest: &str) -> bool {
-        self.sorted
-            .binary_search_by(|&i| check::cmp_org_prefixed(&self.permissions[i], rest))
+        let (_, sorted) = self.halves();
+        sorted
+            .binary_search_by(|s| check::cmp_org_prefixed(self.text.get(*s), rest))
             .is_ok()
+    }
+
+    fn halves(&self) -> (&'a [Span], &'a [Span]) {
+        let all = &self.claims.permissions;
+        all.split_at(all.len() / 2)
     }
 }
 
-impl fmt::Debug for Organization {
+impl fmt::Debug for Organization<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Organization")
-            .field("id", &self.id)
-            .field("slug", &self.slug)
-            .field("role", &self.role)
-            .field("permissions", &self.permissions)
+            .field("id", &self.id())
+            .field("slug", &self.slug())
+            .field("role", &self.role())
+            .field("permissions", &self.permissions().collect::<Vec<_>>())
             .finish()
     }
 }
 
-/// The `act` claim: who is impersonating the user, if anyone.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Actor {
-    pub(crate) subject: Option<Box<str>>,
-    pub(crate) issuer: Option<Box<str>>,
-    pub(crate) session_id: Option<Box<str>>,
+/// The `act` claim as a session keeps it.
+pub(crate) struct ActorClaims {
+    pub(crate) subject: Option<Span>,
+    pub(crate) issuer: Option<Span>,
+    pub(crate) session_id: Option<Span>,
 }
 
-impl Actor {
+/// The `act` claim: who is impersonating the user, if anyone.
+#[derive(Clone, Copy)]
+pub struct Actor<'a> {
+    text: &'a Text,
+    claims: &'a ActorClaims,
+}
+
+impl<'a> Actor<'a> {
     /// The impersonator's user id.
-    pub fn subject(&self) -> Option<&str> {
-        self.subject.as_deref()
+    pub fn subject(&self) -> Option<&'a str> {
+        self.claims.subject.map(|s| self.text.get(s))
     }
 
     /// The issuer of the impersonation.
-    pub fn issuer(&self) -> Option<&str> {
-        self.issuer.as_deref()
+    pub fn issuer(&self) -> Option<&'a str> {
+        self.claims.issuer.map(|s| self.text.get(s))
     }
 
     /// The impersonator's own session id.
-    pub fn session_id(&self) -> Option<&str> {
-        self.session_id.as_deref()
+    pub fn session_id(&self) -> Option<&'a str> {
+        self.claims.session_id.map(|s| self.text.get(s))
+    }
+}
+
+impl fmt::Debug for Actor<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Actor")
+            .field("subject", &self.subject())
+            .field("issuer", &self.issuer())
+            .field("session_id", &self.session_id())
+            .finish()
     }
 }
 
@@ -196,7 +235,7 @@ impl Auth {
 
     /// The user id (`sub`, `user_...`).
     pub fn user_id(&self) -> &str {
-        &self.0.user_id
+        self.0.text.get(self.0.user_id)
     }
 
     /// The user id as an `x-user-id` value; `None` when it is not a valid
@@ -204,13 +243,13 @@ impl Auth {
     pub(crate) fn user_id_header(&self) -> Option<HeaderValue> {
         self.0
             .user_id_header
-            .get_or_init(|| HeaderValue::from_str(&self.0.user_id).ok())
+            .get_or_init(|| HeaderValue::from_str(self.user_id()).ok())
             .clone()
     }
 
     /// The session id (`sid`, `sess_...`); `None` for JWT-template tokens.
     pub fn session_id(&self) -> Option<&str> {
-        self.0.session_id.as_deref()
+        self.text(self.0.session_id)
     }
 
     /// The session status (`sts`).
@@ -224,33 +263,48 @@ impl Auth {
     }
 
     /// The active organization, if the session has one.
-    pub fn org(&self) -> Option<&Organization> {
-        self.0.org.as_ref()
+    pub fn org(&self) -> Option<Organization<'_>> {
+        self.0.org.as_ref().map(|claims| Organization {
+            text: &self.0.text,
+            claims,
+        })
     }
 
     /// Shorthand for the active organization's id.
     pub fn org_id(&self) -> Option<&str> {
-        self.0.org.as_ref().map(Organization::id)
+        self.org().map(|org| org.id())
     }
 
     /// Shorthand for the active organization's role (`org:` form).
     pub fn org_role(&self) -> Option<&str> {
-        self.0.org.as_ref().and_then(Organization::role)
+        self.org().and_then(|org| org.role())
     }
 
-    /// Features from the v2 `fea` claim; empty for v1 tokens.
-    pub fn features(&self) -> &[Entitlement] {
-        self.0.features.as_ref().map_or(&[], Entitlements::items)
+    /// Features from the v2 `fea` claim, in claim order; none for v1 tokens.
+    pub fn features(&self) -> impl Iterator<Item = Entitlement<'_>> {
+        self.entitlements(self.0.features)
+            .into_iter()
+            .flat_map(Entitlements::items)
     }
 
-    /// Plans from the v2 `pla` claim; empty for v1 tokens.
-    pub fn plans(&self) -> &[Entitlement] {
-        self.0.plans.as_ref().map_or(&[], Entitlements::items)
+    /// Plans from the v2 `pla` claim, in claim order; none for v1 tokens.
+    pub fn plans(&self) -> impl Iterator<Item = Entitlement<'_>> {
+        self.entitlements(self.0.plans)
+            .into_iter()
+            .flat_map(Entitlements::items)
+    }
+
+    /// `claim` (the session's `fea` or `pla`) read from its text.
+    pub(crate) fn entitlements(&self, claim: Option<EntitlementClaim>) -> Option<Entitlements<'_>> {
+        claim.map(|claim| claim.read(&self.0.text))
     }
 
     /// The impersonator, when the session is impersonated (`act`).
-    pub fn actor(&self) -> Option<&Actor> {
-        self.0.actor.as_ref()
+    pub fn actor(&self) -> Option<Actor<'_>> {
+        self.0.actor.as_ref().map(|claims| Actor {
+            text: &self.0.text,
+            claims,
+        })
     }
 
     /// Minutes since the first and second factor were verified (`fva`);
@@ -283,12 +337,16 @@ impl Auth {
 
     /// The origin that asked for the token (`azp`).
     pub fn authorized_party(&self) -> Option<&str> {
-        self.0.authorized_party.as_deref()
+        self.text(self.0.authorized_party)
     }
 
     /// The issuer (`iss`): the instance's Frontend API URL.
     pub fn issuer(&self) -> Option<&str> {
-        self.0.issuer.as_deref()
+        self.text(self.0.issuer)
+    }
+
+    fn text(&self, span: Option<Span>) -> Option<&str> {
+        span.map(|span| self.0.text.get(span))
     }
 
     /// The claim layout the token used.
@@ -357,13 +415,13 @@ impl fmt::Debug for Auth {
     // The payload is left out on purpose: it is the whole token body.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Auth")
-            .field("user_id", &self.0.user_id)
-            .field("session_id", &self.0.session_id)
+            .field("user_id", &self.user_id())
+            .field("session_id", &self.session_id())
             .field("status", &self.0.status)
-            .field("org", &self.0.org)
-            .field("features", &self.features())
-            .field("plans", &self.plans())
-            .field("actor", &self.0.actor)
+            .field("org", &self.org())
+            .field("features", &self.features().collect::<Vec<_>>())
+            .field("plans", &self.plans().collect::<Vec<_>>())
+            .field("actor", &self.actor())
             .field("factor_ages", &self.0.factor_ages)
             .field("issued_at", &self.0.issued_at)
             .field("expires_at", &self.0.expires_at)

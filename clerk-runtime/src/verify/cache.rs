@@ -4,6 +4,9 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -11,17 +14,39 @@ use crate::auth::Auth;
 
 use super::REVOKED_SESSIONS_CAPACITY;
 
-/// Hasher of the cache maps. Keys are whole ~1 KiB tokens: SipHash spends
-/// ~0.3 µs on one, foldhash ~20 ns (`verify/cache_hit` bench). Its per-map
-/// random seed is enough here: only verified tokens are ever inserted, so an
-/// attacker cannot fill the map with colliding keys.
+/// Hasher of the cache maps. Its per-map random seed is enough here: only
+/// verified tokens are ever inserted, so an attacker cannot fill the map
+/// with colliding keys.
 type CacheHasher = foldhash::fast::RandomState;
+
+/// How many of a token's last bytes its [`TokenKey`] hashes: 64 base64url
+/// characters, the last 48 bytes of the signature. A signature is as
+/// unpredictable as the hash of what it signs, so two verified tokens share
+/// those bytes only by a collision of SHA-256; the whole ~1 KiB token cost
+/// ~80 ns a hash, twice per cold request (cache lookup and doorkeeper).
+/// Equality still compares the whole token.
+const HASHED_TAIL_BYTES: usize = 64;
+
+/// A token and its hash, computed once per request: the cache lookup, the
+/// doorkeeper and the insert all use it.
+#[derive(Clone, Copy)]
+pub(super) struct TokenKey<'t> {
+    token: &'t str,
+    hash: u64,
+}
 
 pub(super) struct CacheEntry {
     pub(super) auth: Auth,
     pub(super) valid_from: i64,
     pub(super) exp: i64,
     pub(super) generation: u64,
+}
+
+/// A [`CacheEntry`] under its token, with the token's hash for rehashing.
+pub(super) struct Cached {
+    token: Arc<str>,
+    hash: u64,
+    entry: CacheEntry,
 }
 
 /// Verified tokens by full token text. Bounded; dropped whole when the key
@@ -38,13 +63,13 @@ pub(super) struct TokenCache {
 #[derive(Default)]
 pub(super) struct CacheMap {
     generation: u64,
-    pub(super) entries: HashMap<Arc<str>, CacheEntry, CacheHasher>,
+    pub(super) entries: HashTable<Cached>,
     /// Tokens in insertion order; the map holds no token without a place
     /// here. Eviction pops the oldest, which (all session tokens sharing one
     /// lifetime) is also the closest to its `exp`: O(1) per insert, where a
     /// scan for expired entries touched every entry of a cache that outgrows
     /// the CPU caches, and cost a cold request microseconds.
-    order: VecDeque<Arc<str>>,
+    order: VecDeque<(u64, Arc<str>)>,
     /// Revoked session ids and until when they are refused. Kept across
     /// key rotations: a revoked session stays revoked whatever key signed it.
     revoked: HashMap<Box<str>, i64, CacheHasher>,
@@ -67,6 +92,15 @@ impl TokenCache {
         }
     }
 
+    /// `token` with its hash.
+    pub(super) fn key<'t>(&self, token: &'t str) -> TokenKey<'t> {
+        let tail = &token.as_bytes()[token.len().saturating_sub(HASHED_TAIL_BYTES)..];
+        TokenKey {
+            token,
+            hash: self.fingerprints.hash_one(tail),
+        }
+    }
+
     /// Whether a token just verified should be cached: only when it was
     /// verified before (its fingerprint is still in its slot). Caching a
     /// token that never comes back costs the request microseconds (an entry
@@ -75,31 +109,34 @@ impl TokenCache {
     /// cold request's time. A fingerprint collision only admits a
     /// verified token early, so the fingerprint needs no secrecy; the slots
     /// are atomics, so this takes no lock.
-    pub(super) fn admit(&self, token: &str) -> bool {
+    pub(super) fn admit(&self, key: &TokenKey<'_>) -> bool {
         if self.seen.is_empty() {
             return false;
         }
         // `| 1`: 0 marks an empty slot.
-        let fingerprint = self.fingerprints.hash_one(token) | 1;
+        let fingerprint = key.hash | 1;
         // `seen.len()` is a power of two.
         let slot = &self.seen[(fingerprint >> 1) as usize & (self.seen.len() - 1)];
         slot.swap(fingerprint, Ordering::Relaxed) == fingerprint
     }
 
-    pub(super) fn get(&self, token: &str, now: i64, generation: u64) -> Option<Auth> {
+    pub(super) fn get(&self, key: &TokenKey<'_>, now: i64, generation: u64) -> Option<Auth> {
         // A poisoned lock can only come from a panic inside a HashMap
         // operation; the map is still structurally valid.
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
-        let entry = map.entries.get(token)?;
+        let entry = &map
+            .entries
+            .find(key.hash, |c| *c.token == *key.token)?
+            .entry;
         (entry.generation == generation && now < entry.exp && now >= entry.valid_from)
             .then(|| entry.auth.clone())
     }
 
-    pub(super) fn insert(&self, token: &str, entry: CacheEntry, now: i64) {
+    pub(super) fn insert(&self, key: &TokenKey<'_>, entry: CacheEntry, now: i64) {
         if self.capacity == 0 {
             return;
         }
-        let key: Arc<str> = Arc::from(token);
+        let token: Arc<str> = Arc::from(key.token);
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         // Checked again under the write lock: a revocation that raced this
         // verification must not leave its token cached.
@@ -115,18 +152,37 @@ impl TokenCache {
         // Full: the oldest goes. Not full: an expired oldest goes anyway, so
         // a quiet cache shrinks back instead of holding dead tokens.
         while map.order.len() >= self.capacity
-            || map
-                .order
-                .front()
-                .is_some_and(|oldest| map.entries.get(oldest).is_none_or(|e| e.exp <= now))
+            || map.order.front().is_some_and(|(hash, oldest)| {
+                map.find(*hash, oldest).is_none_or(|c| c.entry.exp <= now)
+            })
         {
-            let Some(oldest) = map.order.pop_front() else {
+            let Some((hash, oldest)) = map.order.pop_front() else {
                 break;
             };
-            evicted.extend(map.entries.remove_entry(&oldest));
+            if let Ok(found) = map
+                .entries
+                .find_entry(hash, |c| Arc::ptr_eq(&c.token, &oldest))
+            {
+                evicted.push(found.remove().0);
+            }
         }
-        map.order.push_back(Arc::clone(&key));
-        evicted.extend(map.entries.insert(key.clone(), entry).map(|e| (key, e)));
+        map.order.push_back((key.hash, Arc::clone(&token)));
+        let cached = Cached {
+            token,
+            hash: key.hash,
+            entry,
+        };
+        match map
+            .entries
+            .entry(key.hash, |c| *c.token == *key.token, |c| c.hash)
+        {
+            Entry::Occupied(mut occupied) => {
+                evicted.push(std::mem::replace(occupied.get_mut(), cached));
+            }
+            Entry::Vacant(vacant) => {
+                vacant.insert(cached);
+            }
+        }
         drop(map);
         // Freed after the lock: other requests need not wait for the allocator.
         drop(evicted);
@@ -142,14 +198,15 @@ impl TokenCache {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         // Their places in `order` stay until popped; removing an absent
         // key then is a no-op.
-        map.entries.retain(|_, e| e.auth.session_id() != Some(sid));
+        map.entries
+            .retain(|c| c.entry.auth.session_id() != Some(sid));
         remember_revoked(&mut map.revoked, sid, until, now);
     }
 
     /// Refuses every token of `user_id` until `until`.
     pub(super) fn invalidate_user(&self, user_id: &str, until: i64, now: i64) {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
-        map.entries.retain(|_, e| e.auth.user_id() != user_id);
+        map.entries.retain(|c| c.entry.auth.user_id() != user_id);
         remember_revoked(&mut map.revoked_users, user_id, until, now);
     }
 
@@ -161,6 +218,12 @@ impl TokenCache {
 }
 
 impl CacheMap {
+    /// The entry `token` (hashed to `hash`) is cached under, by identity:
+    /// `order` holds the very `Arc`s the map does.
+    fn find(&self, hash: u64, token: &Arc<str>) -> Option<&Cached> {
+        self.entries.find(hash, |c| Arc::ptr_eq(&c.token, token))
+    }
+
     fn refuses(&self, auth: &Auth, now: i64) -> bool {
         let live = |revoked: &HashMap<Box<str>, i64, CacheHasher>, id: &str| {
             !revoked.is_empty() && revoked.get(id).is_some_and(|until| now < *until)
@@ -209,7 +272,7 @@ mod tests {
 
     fn entry(exp: i64, sid: &str, generation: u64) -> CacheEntry {
         let data = AuthData::from_claims(RawClaims {
-            sub: Some(Value::from("user_1")),
+            sub: Some("user_1".into()),
             sid: Some(sid.into()),
             exp: Some(Value::from(exp)),
             ..RawClaims::default()
@@ -226,23 +289,23 @@ mod tests {
     #[test]
     fn cached_entry_expires_at_token_exp() {
         let cache = TokenCache::new(4);
-        cache.insert("t", entry(100, "s", 0), 10);
-        assert!(cache.get("t", 99, 0).is_some());
-        assert!(cache.get("t", 100, 0).is_none());
+        cache.insert(&cache.key("t"), entry(100, "s", 0), 10);
+        assert!(cache.get(&cache.key("t"), 99, 0).is_some());
+        assert!(cache.get(&cache.key("t"), 100, 0).is_none());
     }
 
     #[test]
     fn cache_misses_after_key_generation_changes() {
         let cache = TokenCache::new(4);
-        cache.insert("t", entry(100, "s", 0), 10);
-        assert!(cache.get("t", 50, 1).is_none());
+        cache.insert(&cache.key("t"), entry(100, "s", 0), 10);
+        assert!(cache.get(&cache.key("t"), 50, 1).is_none());
     }
 
     #[test]
     fn cache_stays_bounded() {
         let cache = TokenCache::new(2);
         for i in 0..5 {
-            cache.insert(&format!("t{i}"), entry(100, "s", 0), 10);
+            cache.insert(&cache.key(&format!("t{i}")), entry(100, "s", 0), 10);
         }
         assert!(cache.map.read().unwrap().entries.len() <= 2);
     }
@@ -250,19 +313,19 @@ mod tests {
     #[test]
     fn invalidate_session_drops_its_tokens_only() {
         let cache = TokenCache::new(4);
-        cache.insert("a", entry(100, "s1", 0), 10);
-        cache.insert("b", entry(100, "s2", 0), 10);
+        cache.insert(&cache.key("a"), entry(100, "s1", 0), 10);
+        cache.insert(&cache.key("b"), entry(100, "s2", 0), 10);
         cache.invalidate_session("s1", 1_000, 10);
-        assert!(cache.get("a", 50, 0).is_none());
-        assert!(cache.get("b", 50, 0).is_some());
+        assert!(cache.get(&cache.key("a"), 50, 0).is_none());
+        assert!(cache.get(&cache.key("b"), 50, 0).is_some());
     }
 
     #[test]
     fn revoked_session_is_not_cached_again() {
         let cache = TokenCache::new(4);
         cache.invalidate_session("s1", 1_000, 10);
-        cache.insert("a", entry(100, "s1", 0), 10);
-        assert!(cache.get("a", 50, 0).is_none());
+        cache.insert(&cache.key("a"), entry(100, "s1", 0), 10);
+        assert!(cache.get(&cache.key("a"), 50, 0).is_none());
         assert!(cache.is_revoked("s1", 999));
         assert!(!cache.is_revoked("s1", 1_000));
     }
@@ -287,19 +350,19 @@ mod tests {
     fn full_cache_of_live_tokens_evicts_the_oldest() {
         let cache = TokenCache::new(32);
         for i in 0..33 {
-            cache.insert(&format!("t{i}"), entry(100, "s", 0), 10);
+            cache.insert(&cache.key(&format!("t{i}")), entry(100, "s", 0), 10);
         }
         assert_eq!(cache.map.read().unwrap().entries.len(), 32);
-        assert!(cache.get("t0", 50, 0).is_none());
-        assert!(cache.get("t1", 50, 0).is_some());
-        assert!(cache.get("t32", 50, 0).is_some());
+        assert!(cache.get(&cache.key("t0"), 50, 0).is_none());
+        assert!(cache.get(&cache.key("t1"), 50, 0).is_some());
+        assert!(cache.get(&cache.key("t32"), 50, 0).is_some());
     }
 
     #[test]
     fn expired_oldest_makes_room_before_the_cache_is_full() {
         let cache = TokenCache::new(32);
-        cache.insert("old", entry(20, "s", 0), 10);
-        cache.insert("new", entry(100, "s", 0), 30);
+        cache.insert(&cache.key("old"), entry(20, "s", 0), 10);
+        cache.insert(&cache.key("new"), entry(100, "s", 0), 30);
         let map = cache.map.read().unwrap();
         assert_eq!(map.entries.len(), 1);
         assert_eq!(map.order.len(), 1);
@@ -309,34 +372,54 @@ mod tests {
     fn the_same_token_inserted_twice_stays_bounded() {
         let cache = TokenCache::new(2);
         for _ in 0..5 {
-            cache.insert("t", entry(100, "s", 0), 10);
+            cache.insert(&cache.key("t"), entry(100, "s", 0), 10);
         }
-        cache.insert("u", entry(100, "s", 0), 10);
-        let map = cache.map.read().unwrap();
-        assert!(map.order.len() <= 2 && map.entries.len() <= 2);
-        assert!(map.entries.contains_key("u"));
+        cache.insert(&cache.key("u"), entry(100, "s", 0), 10);
+        {
+            let map = cache.map.read().unwrap();
+            assert!(map.order.len() <= 2 && map.entries.len() <= 2);
+        }
+        assert!(cache.get(&cache.key("u"), 50, 0).is_some());
+    }
+
+    #[test]
+    fn tokens_sharing_the_hashed_tail_are_told_apart_by_their_whole_text() {
+        let cache = TokenCache::new(4);
+        let tail = "s".repeat(HASHED_TAIL_BYTES);
+        let (a, b) = (format!("a.{tail}"), format!("b.{tail}"));
+        assert_eq!(cache.key(&a).hash, cache.key(&b).hash);
+        cache.insert(&cache.key(&a), entry(100, "s1", 0), 10);
+        assert!(cache.get(&cache.key(&b), 50, 0).is_none());
+        cache.insert(&cache.key(&b), entry(100, "s2", 0), 10);
+        let session = |t: &str| {
+            cache
+                .get(&cache.key(t), 50, 0)
+                .map(|a| a.session_id().map(str::to_owned))
+        };
+        assert_eq!(session(&a), Some(Some("s1".into())));
+        assert_eq!(session(&b), Some(Some("s2".into())));
     }
 
     #[test]
     fn a_token_is_admitted_on_its_second_verification() {
         let cache = TokenCache::new(4);
-        assert!(!cache.admit("t"));
-        assert!(cache.admit("t"));
-        assert!(cache.admit("t"));
-        assert!(!cache.admit("u"));
+        assert!(!cache.admit(&cache.key("t")));
+        assert!(cache.admit(&cache.key("t")));
+        assert!(cache.admit(&cache.key("t")));
+        assert!(!cache.admit(&cache.key("u")));
     }
 
     #[test]
     fn zero_capacity_admits_nothing() {
         let cache = TokenCache::new(0);
-        assert!(!cache.admit("t"));
-        assert!(!cache.admit("t"));
+        assert!(!cache.admit(&cache.key("t")));
+        assert!(!cache.admit(&cache.key("t")));
     }
 
     #[test]
     fn zero_capacity_caches_nothing() {
         let cache = TokenCache::new(0);
-        cache.insert("t", entry(100, "s", 0), 10);
-        assert!(cache.get("t", 50, 0).is_none());
+        cache.insert(&cache.key("t"), entry(100, "s", 0), 10);
+        assert!(cache.get(&cache.key("t"), 50, 0).is_none());
     }
 }

@@ -25,7 +25,7 @@ use crate::time::{self, MonotonicClock, SharedClock, UnixSeconds};
 use crate::token::{self, TokenKind};
 use revoke::{Revocation, RevocationListener};
 
-use cache::{CacheEntry, TokenCache};
+use cache::{CacheEntry, TokenCache, TokenKey};
 use keys::{CachePolicy, JwksSource, RemoteKeys, VerifyingKey};
 
 /// Default clock skew tolerated on `exp`, `nbf` and `iat` (Clerk's default;
@@ -114,11 +114,13 @@ struct Inner {
 }
 
 /// What the cache says of a token.
-enum Lookup {
+enum Lookup<'t> {
     Cached(Auth),
-    /// Not cached: verify, under this key generation.
+    /// Not cached: verify, under this key generation, then remember it
+    /// under `key`.
     Miss {
         generation: u64,
+        key: TokenKey<'t>,
     },
 }
 
@@ -156,12 +158,12 @@ impl Verifier {
 
     /// Verify `token` as of `now` (unix seconds).
     pub async fn verify_at(&self, token: &str, now: i64) -> Result<Auth, VerifyError> {
-        let generation = match self.lookup(token, now)? {
+        let (generation, key) = match self.lookup(token, now)? {
             Lookup::Cached(auth) => return Ok(auth),
-            Lookup::Miss { generation } => generation,
+            Lookup::Miss { generation, key } => (generation, key),
         };
         let verified = self.verify_uncached(token, now).await?;
-        self.remember(token, verified, now, generation)
+        self.remember(&key, verified, now, generation)
     }
 
     /// [`Verifier::verify`] without waiting, for the layer's request path:
@@ -169,29 +171,30 @@ impl Verifier {
     /// Cached tokens, PEM keys and keys already in the JWKS cache never wait.
     pub(crate) fn verify_now(&self, token: &str) -> Option<Result<Auth, VerifyError>> {
         let now = self.now();
-        let generation = match self.lookup(token, now) {
+        let (generation, key) = match self.lookup(token, now) {
             Ok(Lookup::Cached(auth)) => return Some(Ok(auth)),
-            Ok(Lookup::Miss { generation }) => generation,
+            Ok(Lookup::Miss { generation, key }) => (generation, key),
             Err(error) => return Some(Err(error)),
         };
         let verified = match self.verify_uncached_now(token, now)? {
             Ok(verified) => verified,
             Err(error) => return Some(Err(error)),
         };
-        Some(self.remember(token, verified, now, generation))
+        Some(self.remember(&key, verified, now, generation))
     }
 
     /// The checks before any verification, and the cache.
-    fn lookup(&self, token: &str, now: i64) -> Result<Lookup, VerifyError> {
+    fn lookup<'t>(&self, token: &'t str, now: i64) -> Result<Lookup<'t>, VerifyError> {
         // Before the cache lookup: an oversized token must not even be hashed.
         token::check_size(token)?;
         if self.inner.revocations_unavailable.load(Ordering::Relaxed) {
             return Err(VerifyError::RevocationsUnavailable);
         }
         let generation = self.inner.key_generation.load(Ordering::Acquire);
-        Ok(match self.inner.cache.get(token, now, generation) {
+        let key = self.inner.cache.key(token);
+        Ok(match self.inner.cache.get(&key, now, generation) {
             Some(auth) => Lookup::Cached(auth),
-            None => Lookup::Miss { generation },
+            None => Lookup::Miss { generation, key },
         })
     }
 
@@ -199,7 +202,7 @@ impl Verifier {
     /// second sighting (`cache::TokenCache::admit`).
     fn remember(
         &self,
-        token: &str,
+        key: &TokenKey<'_>,
         verified: pipeline::Verified,
         now: i64,
         generation: u64,
@@ -208,11 +211,11 @@ impl Verifier {
             return Err(VerifyError::SessionRevoked);
         }
         let auth = verified.auth;
-        if !self.inner.cache.admit(token) {
+        if !self.inner.cache.admit(key) {
             return Ok(auth);
         }
         self.inner.cache.insert(
-            token,
+            key,
             CacheEntry {
                 auth: auth.clone(),
                 valid_from: verified.valid_from,

@@ -14,7 +14,7 @@ use crate::auth::{Auth, AuthData};
 use crate::error::VerifyError;
 use crate::token::{self, TokenKind};
 
-use super::decode::{RawClaims, Times};
+use super::decode::{RawClaims, StringClaim, Times};
 use super::diagnose::Step;
 use super::keys::VerifyingKey;
 use super::{Keys, Verifier};
@@ -115,7 +115,7 @@ impl Verifier {
             .as_ref()
             .ok()
             .and_then(|r| r.sub.as_ref())
-            .and_then(Value::as_str);
+            .and_then(StringClaim::as_str);
         // 2. Category: exact codes, and a session token carries a `sid`
         // (template tokens never do, so one without is refused even unmarked).
         trace.enter(Step::Category);
@@ -152,7 +152,7 @@ impl Verifier {
         let raw =
             raw.map_err(|_| VerifyError::InvalidClaims("claims have the wrong types".into()))?;
         trace.enter(Step::Subject);
-        if !matches!(raw.sub, Some(Value::String(_))) {
+        if !matches!(raw.sub, Some(StringClaim::String(_))) {
             return Err(VerifyError::InvalidSubject);
         }
         // 7. Audience (template tokens).

@@ -7,9 +7,12 @@ use serde_json::Value;
 
 use super::{
     DecodeError, MAX_CLAIM_LIST_BYTES, MAX_ORG_PERMISSION_BYTES, MAX_ORG_PERMISSIONS, RawClaims,
-    RawOrg, mask,
+    RawOrg, StringClaim, mask,
 };
-use crate::auth::{Actor, Auth, AuthData, Entitlements, Organization, SessionStatus, TokenVersion};
+use crate::auth::{
+    ActorClaims, Auth, AuthData, EntitlementClaim, Entitlements, OrgClaims, SessionStatus, Span,
+    Text, TokenVersion,
+};
 use crate::auth::{normalize_org_key, split_ascii};
 
 impl Auth {
@@ -31,46 +34,60 @@ impl AuthData {
             nbf: not_before,
             iat: issued_at,
         } = Times::of(&raw)?;
-        let user_id = match raw.sub {
-            Some(Value::String(sub)) if !sub.is_empty() => sub.into_boxed_str(),
+        let user_id = match raw.sub.as_ref().and_then(StringClaim::as_str) {
+            Some(sub) if !sub.is_empty() => sub,
             _ => return Err(DecodeError::InvalidSubject),
         };
-
-        let features = raw.fea.as_deref().map(Entitlements::parse);
-        let plans = raw.pla.as_deref().map(Entitlements::parse);
-        let (version, org) = match raw.v {
-            None | Some(1) => (
-                TokenVersion::V1,
-                v1_org(raw.org_id, raw.org_slug, raw.org_role, raw.org_permissions),
-            ),
-            Some(2) => (
-                TokenVersion::V2,
-                raw.o
-                    .map(|o| v2_org(o, features.as_ref()))
-                    .transpose()?
-                    .flatten(),
-            ),
+        let version = match raw.v {
+            None | Some(1) => TokenVersion::V1,
+            Some(2) => TokenVersion::V2,
             Some(other) => return Err(DecodeError::UnsupportedVersion(other)),
         };
 
+        // Every string the claims hold fits in this, unless the v2
+        // permissions, built from feature and action names, outgrow it.
+        let mut text = Text::with_capacity(claim_text_bytes(&raw));
+        let user_id = text.push(&[user_id]);
+        let mut keep = |s: &Option<Cow<'_, str>>| s.as_deref().map(|s| text.push(&[s]));
+        let session_id = keep(&raw.sid);
+        let authorized_party = keep(&raw.azp);
+        let issuer = keep(&raw.iss);
+        let actor = raw.act.as_ref().map(|act| ActorClaims {
+            subject: keep(&act.sub),
+            issuer: keep(&act.iss),
+            session_id: keep(&act.sid),
+        });
+        let features = raw
+            .fea
+            .as_deref()
+            .map(|fea| EntitlementClaim::decode(fea, &mut text));
+        let plans = raw
+            .pla
+            .as_deref()
+            .map(|pla| EntitlementClaim::decode(pla, &mut text));
+        let org = match version {
+            TokenVersion::V1 => v1_org(&raw, &mut text),
+            TokenVersion::V2 => match &raw.o {
+                Some(o) => v2_org(o, raw.fea.as_deref(), &mut text)?,
+                None => None,
+            },
+        };
+
         Ok(AuthData {
+            text,
             user_id,
-            session_id: raw.sid.map(String::into_boxed_str),
+            session_id,
             status: status(raw.sts),
             org,
             features,
             plans,
-            actor: raw.act.map(|act| Actor {
-                subject: act.sub.map(String::into_boxed_str),
-                issuer: act.iss.map(String::into_boxed_str),
-                session_id: act.sid.map(String::into_boxed_str),
-            }),
+            actor,
             factor_ages: raw.fva,
             issued_at,
             expires_at,
             not_before,
-            authorized_party: raw.azp.map(String::into_boxed_str),
-            issuer: raw.iss.map(String::into_boxed_str),
+            authorized_party,
+            issuer,
             version,
             payload: String::new(),
             claims: OnceLock::new(),
@@ -78,6 +95,48 @@ impl AuthData {
             user_id_header: OnceLock::new(),
         })
     }
+}
+
+/// The bytes of the claims' strings a session keeps, the `org:` of its role
+/// included, and room for v2 permissions: the capacity its text starts with.
+fn claim_text_bytes(raw: &RawClaims<'_>) -> usize {
+    let len = |s: &Option<Cow<'_, str>>| s.as_deref().map_or(0, str::len);
+    let sub = raw
+        .sub
+        .as_ref()
+        .and_then(StringClaim::as_str)
+        .map_or(0, str::len);
+    let actor = raw
+        .act
+        .as_ref()
+        .map_or(0, |a| len(&a.sub) + len(&a.iss) + len(&a.sid));
+    let v1 = len(&raw.org_id)
+        + len(&raw.org_slug)
+        + len(&raw.org_role)
+        + raw
+            .org_permissions
+            .as_ref()
+            .map_or(0, |p| p.iter().map(|p| p.0.len()).sum());
+    // v2 permissions: room for each organization feature and each action
+    // once, with their `org:` and `:` (a typical member's; more grows it).
+    let v2 = raw.o.as_ref().map_or(0, |o| {
+        let features = len(&raw.fea) + 5 * raw.fea.as_deref().map_or(0, |f| f.split(',').count());
+        let permissions = if o.per.is_some() && o.fpm.is_some() {
+            features + len(&o.per)
+        } else {
+            0
+        };
+        len(&o.id) + len(&o.slg) + len(&o.rol) + permissions
+    });
+    sub + len(&raw.sid)
+        + len(&raw.azp)
+        + len(&raw.iss)
+        + actor
+        + len(&raw.fea)
+        + len(&raw.pla)
+        + v1
+        + v2
+        + "org:".len()
 }
 
 /// The list claims are bounded before any of them is split or decoded.
@@ -104,7 +163,7 @@ fn check_list_lengths(raw: &RawClaims<'_>) -> Result<(), DecodeError> {
     if raw
         .org_permissions
         .as_ref()
-        .is_some_and(|p| !within_permission_limits(p.len(), p.iter().map(String::len).sum()))
+        .is_some_and(|p| !within_permission_limits(p.len(), p.iter().map(|p| p.0.len()).sum()))
     {
         return Err(DecodeError::TooManyPermissions);
     }
@@ -164,100 +223,93 @@ fn status(sts: Option<Cow<'_, str>>) -> SessionStatus {
     }
 }
 
-/// `org:` + the role without any leading `org:` runs; empty roles count as none.
-fn normalized_role(role: &str) -> Option<Box<str>> {
-    let bare = normalize_org_key(role);
-    (!bare.is_empty()).then(|| {
-        // Sized up front: `format!` would start at 8 bytes and grow.
-        let mut role = String::with_capacity(4 + bare.len());
-        role.push_str("org:");
-        role.push_str(bare);
-        role.into_boxed_str()
-    })
+/// The role without any leading `org:` runs, which the session keeps with
+/// one `org:`; empty roles count as none.
+fn normalized_role(role: &str) -> Option<&str> {
+    Some(normalize_org_key(role)).filter(|bare| !bare.is_empty())
 }
 
-fn non_empty(s: Option<String>) -> Option<Box<str>> {
-    s.filter(|s| !s.is_empty()).map(String::into_boxed_str)
+/// Keeps `role` in `text` in `org:` form.
+fn keep_role(role: Option<&str>, text: &mut Text) -> Option<Span> {
+    role.and_then(normalized_role)
+        .map(|bare| text.push(&["org:", bare]))
 }
 
-fn v1_org(
-    id: Option<String>,
-    slug: Option<String>,
-    role: Option<String>,
-    permissions: Option<Vec<String>>,
-) -> Option<Organization> {
-    let id = non_empty(id)?;
+/// Keeps `s` in `text`; empty strings count as none.
+fn keep_non_empty(s: Option<&str>, text: &mut Text) -> Option<Span> {
+    s.filter(|s| !s.is_empty()).map(|s| text.push(&[s]))
+}
+
+/// Room for this many permissions, and their sorted copy, before the
+/// list grows: a typical member's, in the list's one allocation.
+const USUAL_PERMISSIONS: usize = 8;
+
+fn v1_org(raw: &RawClaims<'_>, text: &mut Text) -> Option<OrgClaims> {
+    let id = keep_non_empty(raw.org_id.as_deref(), text)?;
+    let slug = keep_non_empty(raw.org_slug.as_deref(), text);
+    let role = keep_role(raw.org_role.as_deref(), text);
     // Permissions are kept as issued: Clerk compares them verbatim with the
     // normalised argument, so a legacy unprefixed entry never matches.
-    let permissions = permissions
-        .unwrap_or_default()
-        .into_iter()
-        .map(String::into_boxed_str)
-        .collect();
-    Some(Organization::new(
-        id,
-        non_empty(slug),
-        role.as_deref().and_then(normalized_role),
-        permissions,
-    ))
+    let issued = raw.org_permissions.as_deref().unwrap_or_default();
+    let mut permissions = Vec::with_capacity(2 * issued.len());
+    permissions.extend(issued.iter().map(|p| text.push(&[&p.0])));
+    Some(OrgClaims::new(id, slug, role, permissions, text))
 }
 
 fn v2_org(
-    o: RawOrg<'_>,
-    features: Option<&Entitlements>,
-) -> Result<Option<Organization>, DecodeError> {
-    let Some(id) = non_empty(o.id) else {
+    o: &RawOrg<'_>,
+    fea: Option<&str>,
+    text: &mut Text,
+) -> Result<Option<OrgClaims>, DecodeError> {
+    let Some(id) = keep_non_empty(o.id.as_deref(), text) else {
         return Ok(None);
     };
-    let permissions = match (features, o.per.as_deref(), o.fpm.as_deref()) {
-        (Some(features), Some(per), Some(fpm)) => {
-            v2_permissions(features, per, fpm).ok_or(DecodeError::TooManyPermissions)?
-        }
-        _ => Vec::new(),
-    };
-    Ok(Some(Organization::new(
-        id,
-        non_empty(o.slg),
-        o.rol.as_deref().and_then(normalized_role),
-        permissions,
-    )))
+    let slug = keep_non_empty(o.slg.as_deref(), text);
+    let role = keep_role(o.rol.as_deref(), text);
+    let mut permissions = Vec::with_capacity(2 * USUAL_PERMISSIONS);
+    if let (Some(fea), Some(per), Some(fpm)) = (fea, o.per.as_deref(), o.fpm.as_deref()) {
+        v2_permissions(Entitlements::parse(fea), per, fpm, text, &mut permissions)
+            .ok_or(DecodeError::TooManyPermissions)?;
+    }
+    Ok(Some(OrgClaims::new(id, slug, role, permissions, text)))
 }
 
 /// Clerk's v2 permission decoding (docs/clerk-semantics.md §2): organization feature `i`
-/// gets action `j` when bit `j` of mask `i` is set. `None` as soon as the
-/// result would exceed [`MAX_ORG_PERMISSIONS`] or [`MAX_ORG_PERMISSION_BYTES`].
+/// gets action `j` when bit `j` of mask `i` is set. Each permission is kept
+/// in `text` and its span pushed to `out`; `None` as soon as the result
+/// would exceed [`MAX_ORG_PERMISSIONS`] or [`MAX_ORG_PERMISSION_BYTES`].
 pub(crate) fn v2_permissions(
-    features: &Entitlements,
+    features: Entitlements<'_>,
     per: &str,
     fpm: &str,
-) -> Option<Vec<Box<str>>> {
+    text: &mut Text,
+    out: &mut Vec<Span>,
+) -> Option<()> {
     if per.is_empty() || fpm.is_empty() {
-        return Some(Vec::new());
+        return Some(());
     }
-    let actions: Vec<&str> = split_ascii(per, b',').map(str::trim).collect();
+    let action_count = split_ascii(per, b',').count();
     let mut masks = split_ascii(fpm, b',').map(str::trim);
-    let mut permissions = Vec::new();
     let mut bytes = 0;
     for feature in features.org_names() {
         // Features past the last mask have none.
         let Some(mask) = masks.next() else { break };
-        for bit in mask::set_bits_below(mask, actions.len()) {
-            // Sized exactly: `format!` grows its buffer several times per
-            // permission, which dominated decoding a 50-permission token.
-            let action = actions[bit];
-            let mut permission = String::with_capacity(5 + feature.len() + action.len());
-            permission.push_str("org:");
-            permission.push_str(feature);
-            permission.push(':');
-            permission.push_str(action);
-            bytes += permission.len();
-            if !within_permission_limits(permissions.len() + 1, bytes) {
+        // The set bits come in ascending order: one walk of the actions.
+        let mut actions = split_ascii(per, b',').map(str::trim).enumerate();
+        for bit in mask::set_bits_below(mask, action_count) {
+            // `bit < action_count`: the walk finds it.
+            let Some((_, action)) = actions.find(|(j, _)| *j == bit) else {
+                break;
+            };
+            let permission = text.push(&["org:", feature, ":", action]);
+            bytes += text.get(permission).len();
+            if !within_permission_limits(out.len() + 1, bytes) {
                 return None;
             }
-            permissions.push(permission.into_boxed_str());
+            out.push(permission);
         }
     }
-    Some(permissions)
+    Some(())
 }
 
 #[cfg(test)]
@@ -633,13 +685,10 @@ mod tests {
     fn features_and_plans_are_parsed_with_scopes() {
         use crate::auth::Scope;
         let auth = with(json!({"v": 2, "fea": "u:a,ou:b", "pla": "o:pro"}));
-        let features: Vec<_> = auth
-            .features()
-            .iter()
-            .map(|e| (e.scope(), e.name()))
-            .collect();
+        let features: Vec<_> = auth.features().map(|e| (e.scope(), e.name())).collect();
         assert_eq!(features, [(Scope::User, "a"), (Scope::Both, "b")]);
-        assert_eq!(auth.plans()[0].name(), "pro");
+        let plans: Vec<_> = auth.plans().map(|e| e.to_string()).collect();
+        assert_eq!(plans, ["o:pro"]);
     }
 
     #[test]
@@ -671,7 +720,7 @@ mod properties {
     use proptest::prelude::*;
 
     use super::{normalized_role, v2_permissions};
-    use crate::auth::{Entitlements, normalize_org_key};
+    use crate::auth::{Entitlements, Text, normalize_org_key};
     use crate::verify::decode::mask::set_bits_below;
 
     /// Semantics §2 written the obvious way, with `num-bigint` for the masks.
@@ -725,12 +774,16 @@ mod properties {
                 scopes.iter().enumerate().map(|(i, s)| (*s, format!("f{i}"))).collect();
             let actions: Vec<String> = (0..action_count).map(|i| format!("a{i}")).collect();
             let fea_claim = fea.iter().map(|(s, n)| format!("{s}:{n}")).collect::<Vec<_>>().join(",");
+            let mut text = Text::default();
+            let mut spans = Vec::new();
             let got: Option<Vec<String>> = v2_permissions(
-                &Entitlements::parse(&fea_claim),
+                Entitlements::parse(&fea_claim),
                 &actions.join(","),
                 &masks.join(","),
+                &mut text,
+                &mut spans,
             )
-            .map(|p| p.into_iter().map(String::from).collect());
+            .map(|()| spans.iter().map(|s| text.get(*s).to_owned()).collect());
             // Clerk trims each mask before reading it.
             let masks_trimmed: Vec<String> = masks.iter().map(|m| m.trim().to_owned()).collect();
             let expected = reference(&fea, &actions, &masks_trimmed);
@@ -751,14 +804,13 @@ mod properties {
             let once = normalize_org_key(&key);
             prop_assert_eq!(normalize_org_key(once), once);
             let role = normalized_role(&key);
-            prop_assert_eq!(role.as_deref().and_then(normalized_role), role.clone());
+            prop_assert_eq!(role.and_then(normalized_role), role);
         }
 
         #[test]
         fn any_number_of_org_prefixes_names_the_same_role(prefixes in 0usize..5, role in "[a-z_]{1,10}") {
             let spelled = format!("{}{role}", "org:".repeat(prefixes));
-            let expected: Box<str> = format!("org:{role}").into();
-            prop_assert_eq!(normalized_role(&spelled), Some(expected));
+            prop_assert_eq!(normalized_role(&spelled), Some(role.as_str()));
         }
     }
 }

@@ -71,20 +71,24 @@ pub enum DecodeError {
 /// Claims of a Clerk session token as they appear in the payload.
 ///
 /// Unknown claims are ignored here; custom claims are read from the payload
-/// on demand (see `Auth::claims`). Claims that are only read while
-/// decoding (`jti`, `sts`, `fea`, `pla`, `o.rol`/`per`/`fpm`) borrow from the
-/// payload text: a cold verification allocated 42 times, 34 more than a
-/// bare serde parse, and each allocation is felt under load.
+/// on demand (see `Auth::claims`). String claims borrow from the payload
+/// text (a copy only when a string has JSON escapes): the decoded session
+/// keeps its strings in one buffer, so a string per claim here would be an
+/// allocation per claim for nothing.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RawClaims<'a> {
     /// Subject: the user id (`user_...`). Checked to be a string by the verifier.
-    pub sub: Option<serde_json::Value>,
+    #[serde(borrow)]
+    pub sub: Option<StringClaim<'a>>,
     /// Session id (`sess_...`); absent on JWT-template tokens.
-    pub sid: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub sid: Option<Cow<'a, str>>,
     /// Issuer: the Frontend API URL.
-    pub iss: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub iss: Option<Cow<'a, str>>,
     /// Authorized party: origin of the page that asked for the token.
-    pub azp: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub azp: Option<Cow<'a, str>>,
     /// Audience (template tokens only): a string or an array of strings.
     pub aud: Option<serde_json::Value>,
     /// Expiry, unix seconds; must be numeric.
@@ -104,15 +108,20 @@ pub struct RawClaims<'a> {
     /// Factor verification age in minutes: `[first, second]`, -1 = not enrolled.
     pub fva: Option<[i64; 2]>,
     /// Actor (impersonation).
-    pub act: Option<RawActor>,
+    #[serde(borrow)]
+    pub act: Option<RawActor<'a>>,
     /// v1: active organization id.
-    pub org_id: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub org_id: Option<Cow<'a, str>>,
     /// v1: active organization slug.
-    pub org_slug: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub org_slug: Option<Cow<'a, str>>,
     /// v1: active organization role (`org:admin`, or legacy `admin`).
-    pub org_role: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub org_role: Option<Cow<'a, str>>,
     /// v1: organization permissions.
-    pub org_permissions: Option<Vec<String>>,
+    #[serde(borrow)]
+    pub org_permissions: Option<Vec<Borrowed<'a>>>,
     /// v2: active organization.
     #[serde(borrow)]
     pub o: Option<RawOrg<'a>>,
@@ -126,22 +135,27 @@ pub struct RawClaims<'a> {
 
 /// The `act` claim of an impersonated session.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct RawActor {
+pub struct RawActor<'a> {
     /// Actor's issuer.
-    pub iss: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub iss: Option<Cow<'a, str>>,
     /// Actor's session id.
-    pub sid: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub sid: Option<Cow<'a, str>>,
     /// Actor's user id.
-    pub sub: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub sub: Option<Cow<'a, str>>,
 }
 
 /// The v2 `o` claim.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RawOrg<'a> {
     /// Organization id.
-    pub id: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub id: Option<Cow<'a, str>>,
     /// Organization slug.
-    pub slg: Option<String>,
+    #[serde(borrow, default, deserialize_with = "borrowed")]
+    pub slg: Option<Cow<'a, str>>,
     /// Role without the `org:` prefix.
     #[serde(borrow, default, deserialize_with = "borrowed")]
     pub rol: Option<Cow<'a, str>>,
@@ -153,16 +167,99 @@ pub struct RawOrg<'a> {
     pub fpm: Option<Cow<'a, str>>,
 }
 
-/// An optional string claim, borrowed from the payload unless it has JSON
-/// escapes. `Option<Cow<str>>` alone always copies: serde borrows only
-/// through a `Cow` it sees directly, hence the newtype.
+/// A string borrowed from the payload unless it has JSON escapes.
+/// `Cow<str>` alone always copies: serde borrows only through a `Cow` it
+/// sees directly as a field, hence the newtype.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Borrowed<'a>(#[serde(borrow)] pub Cow<'a, str>);
+
+/// An optional string claim, borrowed as [`Borrowed`] is.
 fn borrowed<'de: 'a, 'a, D>(deserializer: D) -> Result<Option<Cow<'a, str>>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {
-    #[derive(Deserialize)]
-    struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
     Ok(Option::<Borrowed<'a>>::deserialize(deserializer)?.map(|b| b.0))
+}
+
+/// A claim that must be a string, as the payload holds it: any other JSON
+/// value reads as [`StringClaim::NotAString`] instead of failing the parse,
+/// so the verifier reports it after the signature check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StringClaim<'a> {
+    /// A string, borrowed from the payload unless it has JSON escapes.
+    String(Cow<'a, str>),
+    /// A number, boolean, array or object.
+    NotAString,
+}
+
+impl StringClaim<'_> {
+    /// The string, if the claim is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::String(s) => Some(s),
+            Self::NotAString => None,
+        }
+    }
+}
+
+impl<'a> From<&'a str> for StringClaim<'a> {
+    fn from(s: &'a str) -> Self {
+        Self::String(Cow::Borrowed(s))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for StringClaim<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = StringClaim<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(StringClaim::String(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(StringClaim::String(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+                Ok(StringClaim::String(Cow::Owned(s)))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(StringClaim::NotAString)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(StringClaim::NotAString)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(StringClaim::NotAString)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(StringClaim::NotAString)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(StringClaim::NotAString)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(StringClaim::NotAString)
+            }
+        }
+
+        deserializer.deserialize_any(Visitor(std::marker::PhantomData))
+    }
 }
 
 /// Benchmark hook, not an API: the claim-decoding half of verification
