@@ -72,16 +72,13 @@ pub const SYSTEM_PERMISSIONS: [&str; 6] = [
 /// Strips every leading `org:`, so `admin`, `org:admin` and `org:org:admin`
 /// all name the same key; callers put exactly one `org:` back.
 pub const fn normalize_org_key(key: &str) -> &str {
-    let mut rest = key.as_bytes();
-    while let [b'o', b'r', b'g', b':', tail @ ..] = rest {
-        rest = tail;
+    let mut rest = key;
+    // Split at byte 4, after ASCII: always a char boundary. No UTF-8
+    // validation of the rest: this runs on every permission check.
+    while let [b'o', b'r', b'g', b':', ..] = rest.as_bytes() {
+        rest = rest.split_at(4).1;
     }
-    let (_, tail) = key.as_bytes().split_at(key.len() - rest.len());
-    match core::str::from_utf8(tail) {
-        Ok(tail) => tail,
-        // Unreachable: only whole ASCII `org:` prefixes were split off.
-        Err(_) => key,
-    }
+    rest
 }
 
 /// Whether a permission (with or without `org:`) is one of Clerk's system
