@@ -271,12 +271,15 @@ mod tests {
     use crate::verify::decode::RawClaims;
 
     fn entry(exp: i64, sid: &str, generation: u64) -> CacheEntry {
-        let data = AuthData::from_claims(RawClaims {
-            sub: Some("user_1".into()),
-            sid: Some(sid.into()),
-            exp: Some(Value::from(exp)),
-            ..RawClaims::default()
-        })
+        let data = AuthData::from_claims(
+            RawClaims {
+                sub: Some("user_1".into()),
+                sid: Some(sid.into()),
+                exp: Some(Value::from(exp)),
+                ..RawClaims::default()
+            },
+            0,
+        )
         .unwrap();
         CacheEntry {
             auth: Auth::new(data, "{}".into()),

@@ -207,8 +207,8 @@ impl Verifier {
             .map_or(i64::MIN, |t| t.saturating_sub(inner.skew));
         // 11. `sts = pending` is kept in `Auth`; the route policy decides.
         trace.enter(Step::Decode);
-        let data =
-            AuthData::from_claims(raw).map_err(|e| VerifyError::InvalidClaims(e.to_string()))?;
+        let data = AuthData::from_claims(raw, decoded.payload.len())
+            .map_err(|e| VerifyError::InvalidClaims(e.to_string()))?;
         Ok(Checked { data, valid_from })
     }
 }

@@ -26,8 +26,12 @@ impl Auth {
 }
 
 impl AuthData {
-    /// Decodes verified claims; the payload is left empty for [`Auth::new`].
-    pub(crate) fn from_claims(raw: RawClaims<'_>) -> Result<AuthData, DecodeError> {
+    /// Decodes verified claims, read from a payload of `payload_len` bytes;
+    /// the payload is left empty for [`Auth::new`].
+    pub(crate) fn from_claims(
+        raw: RawClaims<'_>,
+        payload_len: usize,
+    ) -> Result<AuthData, DecodeError> {
         check_list_lengths(&raw)?;
         let Times {
             exp: expires_at,
@@ -44,9 +48,10 @@ impl AuthData {
             Some(other) => return Err(DecodeError::UnsupportedVersion(other)),
         };
 
-        // Every string the claims hold fits in this, unless the v2
-        // permissions, built from feature and action names, outgrow it.
-        let mut text = Text::with_capacity(claim_text_bytes(&raw));
+        // The strings kept are distinct parts of the payload, so they fit
+        // in its length, with room left for a typical member's v2
+        // permissions (built from feature and action names; more grow it).
+        let mut text = Text::with_capacity(payload_len);
         let user_id = text.push(&[user_id]);
         let mut keep = |s: &Option<Cow<'_, str>>| s.as_deref().map(|s| text.push(&[s]));
         let session_id = keep(&raw.sid);
@@ -95,48 +100,6 @@ impl AuthData {
             user_id_header: OnceLock::new(),
         })
     }
-}
-
-/// The bytes of the claims' strings a session keeps, the `org:` of its role
-/// included, and room for v2 permissions: the capacity its text starts with.
-fn claim_text_bytes(raw: &RawClaims<'_>) -> usize {
-    let len = |s: &Option<Cow<'_, str>>| s.as_deref().map_or(0, str::len);
-    let sub = raw
-        .sub
-        .as_ref()
-        .and_then(StringClaim::as_str)
-        .map_or(0, str::len);
-    let actor = raw
-        .act
-        .as_ref()
-        .map_or(0, |a| len(&a.sub) + len(&a.iss) + len(&a.sid));
-    let v1 = len(&raw.org_id)
-        + len(&raw.org_slug)
-        + len(&raw.org_role)
-        + raw
-            .org_permissions
-            .as_ref()
-            .map_or(0, |p| p.iter().map(|p| p.0.len()).sum());
-    // v2 permissions: room for each organization feature and each action
-    // once, with their `org:` and `:` (a typical member's; more grows it).
-    let v2 = raw.o.as_ref().map_or(0, |o| {
-        let features = len(&raw.fea) + 5 * raw.fea.as_deref().map_or(0, |f| f.split(',').count());
-        let permissions = if o.per.is_some() && o.fpm.is_some() {
-            features + len(&o.per)
-        } else {
-            0
-        };
-        len(&o.id) + len(&o.slg) + len(&o.rol) + permissions
-    });
-    sub + len(&raw.sid)
-        + len(&raw.azp)
-        + len(&raw.iss)
-        + actor
-        + len(&raw.fea)
-        + len(&raw.pla)
-        + v1
-        + v2
-        + "org:".len()
 }
 
 /// The list claims are bounded before any of them is split or decoded.
@@ -350,7 +313,10 @@ mod tests {
             "sts":"p\u0065nding","fea":"o:d\u0061ta,u:beta","pla":"o:pr\u006f",
             "o":{"id":"org_1","rol":"\u0061dmin","per":"r\u0065ad","fpm":"1"}}"#;
         let raw: super::super::RawClaims = serde_json::from_str(text).unwrap();
-        let auth = Auth::new(super::AuthData::from_claims(raw).unwrap(), text.into());
+        let auth = Auth::new(
+            super::AuthData::from_claims(raw, text.len()).unwrap(),
+            text.into(),
+        );
         assert_eq!(*auth.status(), SessionStatus::Pending);
         assert_eq!(permissions(&auth), ["org:data:read"]);
         assert_eq!(auth.org().unwrap().role(), Some("org:admin"));

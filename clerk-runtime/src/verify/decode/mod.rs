@@ -270,7 +270,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for StringClaim<'a> {
 #[doc(hidden)]
 pub fn __decode_unverified_for_bench(payload: &str) -> Option<crate::auth::Auth> {
     let raw: RawClaims = serde_json::from_str(payload).ok()?;
-    let data = crate::auth::AuthData::from_claims(raw).ok()?;
+    let data = crate::auth::AuthData::from_claims(raw, payload.len()).ok()?;
     Some(crate::auth::Auth::new(data, payload.into()))
 }
 
@@ -279,6 +279,6 @@ pub fn __decode_unverified_for_bench(payload: &str) -> Option<crate::auth::Auth>
 pub(crate) fn auth_from_json(payload: serde_json::Value) -> Result<crate::auth::Auth, DecodeError> {
     let payload = payload.to_string();
     let raw: RawClaims = serde_json::from_str(&payload).expect("test payload fits RawClaims");
-    let data = crate::auth::AuthData::from_claims(raw)?;
+    let data = crate::auth::AuthData::from_claims(raw, payload.len())?;
     Ok(crate::auth::Auth::new(data, payload))
 }
