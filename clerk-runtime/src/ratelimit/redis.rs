@@ -1,4 +1,5 @@
-//! The Redis store: one limit shared by every app instance.
+//! The Redis store: one limit shared by every app instance (cargo feature
+//! `redis`: `clerk-runtime = { version = "0.1", features = ["redis"] }`).
 //!
 //! Each check is one `EVALSHA` of a Lua script (loaded again with `EVAL`/
 //! `SCRIPT LOAD` after a Redis restart empties the script cache), so reading the

@@ -1,5 +1,6 @@
 //! The revocation broadcast over Redis: every instance hears every
-//! revocation within a pub/sub round trip, and one that was away catches up.
+//! revocation within a pub/sub round trip, and one that was away catches up
+//! (cargo feature `redis`).
 //!
 //! Per hub, two connections to Redis:
 //!
